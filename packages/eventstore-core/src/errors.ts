@@ -1,0 +1,174 @@
+import type { ExpectedVersion } from './types.js';
+
+/**
+ * Checks by brand rather than `instanceof`, so an error thrown by one copy of this
+ * package is recognised by another (two versions in node_modules, ESM next to CJS).
+ */
+const BRAND = Symbol.for('@flowra/eventstore-core/error');
+
+function hasBrand(value: unknown, name: string): boolean {
+  return (
+    typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === name
+  );
+}
+
+/** The base of every error the Flowra stores throw on purpose. */
+export class FlowraError extends Error {
+  declare readonly [BRAND]: string;
+
+  constructor(name: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    Object.defineProperty(this, 'name', { value: name, enumerable: false, configurable: true });
+    Object.defineProperty(this, BRAND, { value: name, enumerable: false });
+  }
+
+  static isFlowraError(value: unknown): value is FlowraError {
+    return typeof value === 'object' && value !== null && BRAND in value;
+  }
+}
+
+export class ConcurrencyError extends FlowraError {
+  readonly streamId: string;
+  readonly expectedVersion: ExpectedVersion;
+  readonly actualVersion: number;
+
+  constructor(streamId: string, expectedVersion: ExpectedVersion, actualVersion: number) {
+    super(
+      'ConcurrencyError',
+      `Stream '${streamId}': expected version ${String(expectedVersion)}, actual version ${actualVersion}`,
+    );
+    this.streamId = streamId;
+    this.expectedVersion = expectedVersion;
+    this.actualVersion = actualVersion;
+  }
+
+  static isInstance(value: unknown): value is ConcurrencyError {
+    return hasBrand(value, 'ConcurrencyError');
+  }
+}
+
+/** Input the store refuses before anything is written. `field` names the offending input. */
+export class ValidationError extends FlowraError {
+  readonly field: string;
+  readonly reason: string;
+  readonly streamId: string | undefined;
+  readonly eventType: string | undefined;
+
+  constructor(
+    field: string,
+    reason: string,
+    context: { streamId?: string; eventType?: string; cause?: unknown } = {},
+  ) {
+    const where = [
+      context.eventType !== undefined ? `event type '${context.eventType}'` : undefined,
+      context.streamId !== undefined ? `stream '${context.streamId}'` : undefined,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    super('ValidationError', `Invalid ${field}: ${reason}${where ? ` (${where})` : ''}`, {
+      cause: context.cause,
+    });
+    this.field = field;
+    this.reason = reason;
+    this.streamId = context.streamId;
+    this.eventType = context.eventType;
+  }
+
+  static isInstance(value: unknown): value is ValidationError {
+    return hasBrand(value, 'ValidationError');
+  }
+}
+
+export class UnknownEventTypeError extends FlowraError {
+  readonly eventType: string;
+  readonly streamId: string | undefined;
+  readonly version: number | undefined;
+
+  constructor(eventType: string, context: { streamId?: string; version?: number } = {}) {
+    const at =
+      context.streamId !== undefined
+        ? ` in stream '${context.streamId}'${context.version !== undefined ? ` at version ${context.version}` : ''}`
+        : '';
+    super('UnknownEventTypeError', `Unknown event type '${eventType}'${at}`);
+    this.eventType = eventType;
+    this.streamId = context.streamId;
+    this.version = context.version;
+  }
+
+  static isInstance(value: unknown): value is UnknownEventTypeError {
+    return hasBrand(value, 'UnknownEventTypeError');
+  }
+}
+
+/** A stored event that cannot be turned back into a `RecordedEvent`. */
+export class EventDecodingError extends FlowraError {
+  readonly streamId: string;
+  readonly version: number | undefined;
+  readonly reason: string;
+
+  constructor(streamId: string, version: number | undefined, reason: string, cause?: unknown) {
+    super(
+      'EventDecodingError',
+      `Cannot decode event of stream '${streamId}'${version !== undefined ? ` at version ${version}` : ''}: ${reason}`,
+      { cause },
+    );
+    this.streamId = streamId;
+    this.version = version;
+    this.reason = reason;
+  }
+
+  static isInstance(value: unknown): value is EventDecodingError {
+    return hasBrand(value, 'EventDecodingError');
+  }
+}
+
+/** An append reused event ids already stored in the stream, but not as a retry of that append. */
+export class DuplicateEventIdError extends FlowraError {
+  readonly streamId: string;
+  readonly eventId: string;
+
+  constructor(streamId: string, eventId: string) {
+    super(
+      'DuplicateEventIdError',
+      `Stream '${streamId}' already holds event '${eventId}' and this append is not a retry of the one that wrote it`,
+    );
+    this.streamId = streamId;
+    this.eventId = eventId;
+  }
+
+  static isInstance(value: unknown): value is DuplicateEventIdError {
+    return hasBrand(value, 'DuplicateEventIdError');
+  }
+}
+
+/** The store was used after `close()`. */
+export class StoreClosedError extends FlowraError {
+  constructor(operation: string) {
+    super('StoreClosedError', `Cannot ${operation}: the event store is closed`);
+  }
+
+  static isInstance(value: unknown): value is StoreClosedError {
+    return hasBrand(value, 'StoreClosedError');
+  }
+}
+
+/** The underlying database failed in a way retries did not mend; the cause is attached. */
+export class StoreUnavailableError extends FlowraError {
+  readonly operation: string;
+  readonly streamId: string | undefined;
+
+  constructor(operation: string, cause: unknown, streamId?: string) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super(
+      'StoreUnavailableError',
+      `Event store ${operation}${streamId !== undefined ? ` on stream '${streamId}'` : ''} failed: ${detail}`,
+      { cause },
+    );
+    this.operation = operation;
+    this.streamId = streamId;
+  }
+
+  static isInstance(value: unknown): value is StoreUnavailableError {
+    return hasBrand(value, 'StoreUnavailableError');
+  }
+}

@@ -1,0 +1,286 @@
+import { startCatchUpSubscription } from './catch-up-subscription.js';
+import { DuplicateEventIdError, StoreClosedError, ValidationError } from './errors.js';
+import { assertExpectedVersionMet, isRetryOf } from './expected-version.js';
+import type { EventRegistry } from './registry.js';
+import type {
+  AggregateSnapshot,
+  AppendResult,
+  EventHandler,
+  EventStore,
+  ExpectedVersion,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
+} from './types.js';
+import {
+  assertExpectedVersion,
+  assertNonNegativeInteger,
+  assertStreamId,
+  assertTypes,
+  clonePlainData,
+  prepareEvents,
+  prepareSnapshot,
+  validateReadAllOptions,
+  validateReadStreamOptions,
+} from './validation.js';
+
+export interface InMemoryEventStoreOptions {
+  /** Validates appends and upcasts reads when given. */
+  registry?: EventRegistry<any>;
+  /** Source of `recordedAt`; injectable for deterministic tests. */
+  clock?: () => Date;
+}
+
+interface StreamState {
+  events: RecordedEvent[];
+  versionById: Map<string, number>;
+}
+
+/**
+ * The reference `EventStore`: every behaviour of the contract, held in process memory.
+ * Stored events are frozen, so reads hand them out without copying.
+ */
+export class InMemoryEventStore implements EventStore {
+  readonly #log: RecordedEvent[] = [];
+  readonly #streams = new Map<string, StreamState>();
+  readonly #snapshots = new Map<string, AggregateSnapshot>();
+  readonly #waiters = new Set<() => void>();
+  readonly #subscriptions = new Set<Subscription>();
+  readonly #registry: EventRegistry<any> | undefined;
+  readonly #clock: () => Date;
+  #closed = false;
+
+  constructor(options: InMemoryEventStoreOptions = {}) {
+    this.#registry = options.registry;
+    this.#clock = options.clock ?? (() => new Date());
+  }
+
+  /** Position of the last event in the log (0 when empty). */
+  get headPosition(): number {
+    return this.#log.length;
+  }
+
+  async append(
+    streamId: string,
+    events: readonly NewEvent[],
+    expectedVersion: ExpectedVersion = 'any',
+  ): Promise<AppendResult> {
+    return this.appendSync(streamId, events, expectedVersion);
+  }
+
+  /** `append` without the promise; the in-memory store never waits. */
+  appendSync(
+    streamId: string,
+    events: readonly NewEvent[],
+    expectedVersion: ExpectedVersion = 'any',
+  ): AppendResult {
+    this.#assertOpen('append');
+    assertStreamId(streamId);
+    assertExpectedVersion(expectedVersion, streamId);
+    const prepared = prepareEvents(streamId, events);
+    if (this.#registry) {
+      const registry = this.#registry;
+      for (let i = 0; i < prepared.length; i++) {
+        const encoded = registry.encode(streamId, prepared[i] as NewEvent, i);
+        prepared[i] = {
+          eventId: prepared[i]!.eventId,
+          type: encoded.type,
+          data: clonePlainData(encoded.data, `events[${i}].data`, { streamId }) as Record<
+            string,
+            unknown
+          >,
+          metadata: clonePlainData(encoded.metadata, `events[${i}].metadata`, {
+            streamId,
+          }) as Record<string, unknown>,
+        };
+      }
+    }
+
+    const stream = this.#streams.get(streamId);
+    const actual = stream?.events.length ?? 0;
+    if (stream && prepared.length > 0) {
+      const first = stream.versionById.get(prepared[0]!.eventId);
+      if (first !== undefined) {
+        return this.#replayRetry(streamId, stream, prepared, first, expectedVersion);
+      }
+      for (const event of prepared) {
+        if (stream.versionById.has(event.eventId)) {
+          throw new DuplicateEventIdError(streamId, event.eventId);
+        }
+      }
+    }
+    assertExpectedVersionMet(streamId, expectedVersion, actual);
+    if (prepared.length === 0) {
+      return { nextExpectedVersion: actual, position: stream?.events.at(-1)?.position ?? 0 };
+    }
+
+    const target = stream ?? { events: [], versionById: new Map<string, number>() };
+    const recordedAt = this.#clock();
+    for (let i = 0; i < prepared.length; i++) {
+      const e = prepared[i]!;
+      const recorded: RecordedEvent = Object.freeze({
+        eventId: e.eventId,
+        streamId,
+        type: e.type,
+        data: e.data,
+        metadata: e.metadata,
+        version: actual + i + 1,
+        position: this.#log.length + 1,
+        recordedAt: new Date(recordedAt.getTime()),
+      });
+      this.#log.push(recorded);
+      target.events.push(recorded);
+      target.versionById.set(e.eventId, recorded.version);
+    }
+    if (!stream) this.#streams.set(streamId, target);
+    this.#wake();
+    return { nextExpectedVersion: actual + prepared.length, position: this.#log.length };
+  }
+
+  #replayRetry(
+    streamId: string,
+    stream: StreamState,
+    prepared: readonly { eventId: string }[],
+    first: number,
+    expectedVersion: ExpectedVersion,
+  ): AppendResult {
+    for (let i = 0; i < prepared.length; i++) {
+      if (stream.events[first - 1 + i]?.eventId !== prepared[i]!.eventId) {
+        throw new DuplicateEventIdError(streamId, prepared[i]!.eventId);
+      }
+    }
+    if (!isRetryOf(expectedVersion, first)) {
+      assertExpectedVersionMet(streamId, expectedVersion, stream.events.length);
+    }
+    const last = stream.events[first - 2 + prepared.length]!;
+    return { nextExpectedVersion: last.version, position: last.position };
+  }
+
+  async getEvents(streamId: string, fromVersion = 1): Promise<RecordedEvent[]> {
+    this.#assertOpen('getEvents');
+    assertStreamId(streamId);
+    assertNonNegativeInteger(fromVersion, 'fromVersion', { streamId });
+    const events = this.#streams.get(streamId)?.events ?? [];
+    const slice = events.slice(Math.max(0, fromVersion - 1));
+    return this.#registry ? slice.map((e) => this.#registry!.decode(e)) : slice;
+  }
+
+  async *readStream(
+    streamId: string,
+    options?: ReadStreamOptions,
+  ): AsyncGenerator<RecordedEvent, void, undefined> {
+    this.#assertOpen('readStream');
+    const { fromVersion, direction, maxCount } = validateReadStreamOptions(streamId, options);
+    const events = this.#streams.get(streamId)?.events ?? [];
+    const lowest = Math.max(0, fromVersion - 1);
+    let count = 0;
+    if (direction === 'forwards') {
+      for (let i = lowest; i < events.length && count < maxCount; i++, count++) {
+        yield this.#decode(events[i]!);
+      }
+    } else {
+      for (let i = events.length - 1; i >= lowest && count < maxCount; i--, count++) {
+        yield this.#decode(events[i]!);
+      }
+    }
+  }
+
+  async *readAll(options?: ReadAllOptions): AsyncGenerator<RecordedEvent, void, undefined> {
+    this.#assertOpen('readAll');
+    const { fromPosition, maxCount, types } = validateReadAllOptions(options);
+    let count = 0;
+    // The log only grows, so an index read past the end simply stops.
+    for (let i = fromPosition; i < this.#log.length && count < maxCount; i++) {
+      const event = this.#log[i]!;
+      if (types && !types.has(event.type)) continue;
+      count++;
+      yield this.#decode(event);
+    }
+  }
+
+  async getStreamVersion(streamId: string): Promise<number> {
+    this.#assertOpen('getStreamVersion');
+    assertStreamId(streamId);
+    return this.#streams.get(streamId)?.events.length ?? 0;
+  }
+
+  async getSnapshot(streamId: string): Promise<AggregateSnapshot | null> {
+    this.#assertOpen('getSnapshot');
+    assertStreamId(streamId);
+    const snapshot = this.#snapshots.get(streamId);
+    return snapshot ? { ...snapshot, timestamp: new Date(snapshot.timestamp.getTime()) } : null;
+  }
+
+  async saveSnapshot(snapshot: AggregateSnapshot): Promise<void> {
+    this.#assertOpen('saveSnapshot');
+    const prepared = prepareSnapshot(snapshot);
+    const stored = this.#snapshots.get(prepared.streamId);
+    if (stored && stored.version > prepared.version) return;
+    this.#snapshots.set(prepared.streamId, prepared);
+  }
+
+  subscribe(handler: EventHandler, options: SubscribeOptions = {}): Subscription {
+    this.#assertOpen('subscribe');
+    if (typeof handler !== 'function') {
+      throw new ValidationError('handler', 'must be a function');
+    }
+    if (options.fromPosition !== undefined) {
+      assertNonNegativeInteger(options.fromPosition, 'fromPosition');
+    }
+    assertTypes(options.types);
+    const subscription = startCatchUpSubscription(
+      {
+        readAll: (o) => this.readAll(o),
+        headPosition: () => this.#log.length,
+        waitForEvents: (position, signal) => this.#waitForEvents(position, signal),
+      },
+      handler,
+      { ...options, fromPosition: options.fromPosition ?? this.#log.length },
+    );
+    this.#subscriptions.add(subscription);
+    subscription.done.then(
+      () => this.#subscriptions.delete(subscription),
+      () => this.#subscriptions.delete(subscription),
+    );
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#subscriptions].map((s) => s.close()));
+    this.#wake();
+    this.#log.length = 0;
+    this.#streams.clear();
+    this.#snapshots.clear();
+  }
+
+  #decode(event: RecordedEvent): RecordedEvent {
+    return this.#registry ? this.#registry.decode(event) : event;
+  }
+
+  #waitForEvents(position: number, signal: AbortSignal): Promise<void> {
+    if (this.#log.length > position || signal.aborted || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.#waiters.delete(wake);
+        signal.removeEventListener('abort', wake);
+        resolve();
+      };
+      this.#waiters.add(wake);
+      signal.addEventListener('abort', wake, { once: true });
+    });
+  }
+
+  #wake(): void {
+    if (this.#waiters.size === 0) return;
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  #assertOpen(operation: string): void {
+    if (this.#closed) throw new StoreClosedError(operation);
+  }
+}

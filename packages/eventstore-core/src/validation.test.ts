@@ -1,0 +1,51 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from './errors.js';
+import { clonePlainData, isUuid, prepareEvents, prepareSnapshot } from './validation.js';
+
+describe('validation', () => {
+  it('clones JSON-like data exactly and freezes the copy', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const copy = clonePlainData({ value }, 'data');
+        expect(copy).toEqual({ value });
+        expect(Object.isFrozen(copy)).toBe(true);
+      }),
+    );
+  });
+
+  it('drops undefined members and turns undefined array items into null, as JSON does', () => {
+    expect(clonePlainData({ a: undefined, b: [undefined, 1] }, 'data')).toEqual({ b: [null, 1] });
+  });
+
+  it('keeps own __proto__ keys as data, never as a prototype', () => {
+    const copy = clonePlainData(JSON.parse('{"__proto__": {"x": 1}}'), 'data') as object;
+    expect(Object.keys(copy)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+  });
+
+  it('refuses invalid dates, symbol keys, NUL in keys and too deep nesting', () => {
+    expect(() => clonePlainData({ d: new Date(Number.NaN) }, 'data')).toThrow(/invalid Date/);
+    expect(() => clonePlainData({ [Symbol('s')]: 1 }, 'data')).toThrow(/symbol keys/);
+    expect(() => clonePlainData({ 'a\0b': 1 }, 'data')).toThrow(ValidationError);
+    let deep: object = {};
+    for (let i = 0; i < 80; i++) deep = { d: deep };
+    expect(() => clonePlainData(deep, 'data')).toThrow(/deeper than/);
+  });
+
+  it('generates lower-case UUIDs when event ids are absent and normalises given ones', () => {
+    const upper = globalThis.crypto.randomUUID().toUpperCase();
+    const [a, b] = prepareEvents('s', [
+      { type: 'T', data: {} },
+      { type: 'T', data: {}, eventId: upper },
+    ]);
+    expect(isUuid(a?.eventId)).toBe(true);
+    expect(b?.eventId).toBe(upper.toLowerCase());
+  });
+
+  it('fills in a snapshot timestamp when missing', () => {
+    const snap = prepareSnapshot({ streamId: 's', version: 1, data: { a: 1 } });
+    expect(snap.timestamp).toBeInstanceOf(Date);
+    expect(() => prepareSnapshot(null)).toThrow(ValidationError);
+  });
+});
