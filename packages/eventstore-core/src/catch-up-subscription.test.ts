@@ -26,7 +26,7 @@ describe('catch-up subscription', () => {
           }
         },
         headPosition: () => store.headPosition,
-        waitForEvents: (_p, signal) => new Promise((r) => setTimeout(r, 5, signal)),
+        waitForEvents: () => new Promise((r) => setTimeout(r, 5)),
         isTransient: (e) => (e as Error).message === 'connection reset',
       },
       (e) => void seen.push(e.position),

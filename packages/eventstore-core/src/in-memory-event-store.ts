@@ -20,7 +20,6 @@ import {
   assertNonNegativeInteger,
   assertStreamId,
   assertTypes,
-  clonePlainData,
   prepareEvents,
   prepareSnapshot,
   validateReadAllOptions,
@@ -80,24 +79,10 @@ export class InMemoryEventStore implements EventStore {
     this.#assertOpen('append');
     assertStreamId(streamId);
     assertExpectedVersion(expectedVersion, streamId);
-    const prepared = prepareEvents(streamId, events);
-    if (this.#registry) {
-      const registry = this.#registry;
-      for (let i = 0; i < prepared.length; i++) {
-        const encoded = registry.encode(streamId, prepared[i] as NewEvent, i);
-        prepared[i] = {
-          eventId: prepared[i]!.eventId,
-          type: encoded.type,
-          data: clonePlainData(encoded.data, `events[${i}].data`, { streamId }) as Record<
-            string,
-            unknown
-          >,
-          metadata: clonePlainData(encoded.metadata, `events[${i}].metadata`, {
-            streamId,
-          }) as Record<string, unknown>,
-        };
-      }
-    }
+    const validated = prepareEvents(streamId, events);
+    const prepared = this.#registry
+      ? this.#registry.encodePrepared(streamId, validated)
+      : validated;
 
     const stream = this.#streams.get(streamId);
     const actual = stream?.events.length ?? 0;
@@ -154,6 +139,7 @@ export class InMemoryEventStore implements EventStore {
     }
     if (!isRetryOf(expectedVersion, first)) {
       assertExpectedVersionMet(streamId, expectedVersion, stream.events.length);
+      throw new DuplicateEventIdError(streamId, prepared[0]!.eventId);
     }
     const last = stream.events[first - 2 + prepared.length]!;
     return { nextExpectedVersion: last.version, position: last.position };

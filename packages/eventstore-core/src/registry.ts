@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { EventDecodingError, UnknownEventTypeError, ValidationError } from './errors.js';
 import type { EventMetadata, NewEvent, RecordedEvent } from './types.js';
+import { clonePlainData, type PreparedEvent } from './validation.js';
 
 /** Turns data written under schema version `n` into data of version `n + 1`. */
 export type Upcaster = (data: any) => unknown;
@@ -146,6 +147,24 @@ export class EventRegistry<M extends SchemaMap = {}> {
       data,
       metadata: { ...(event.metadata ?? {}), [SCHEMA_VERSION_KEY]: version },
     };
+  }
+
+  /** `encode` over a batch the store already validated; returns frozen copies. */
+  encodePrepared(streamId: string, prepared: readonly PreparedEvent[]): PreparedEvent[] {
+    return prepared.map((event, i) => {
+      const encoded = this.encode(streamId, event, i);
+      const context = { streamId, eventType: event.type };
+      return {
+        eventId: event.eventId,
+        type: event.type,
+        data: clonePlainData(encoded.data, `events[${i}].data`, context) as Record<string, unknown>,
+        metadata: clonePlainData(
+          encoded.metadata,
+          `events[${i}].metadata`,
+          context,
+        ) as EventMetadata,
+      };
+    });
   }
 
   /** What a reader gets: data lifted to the current schema version and validated. */

@@ -1,0 +1,108 @@
+import { Double } from 'mongodb';
+
+/**
+ * Event data travels through BSON, which would change some legal JavaScript data on the
+ * way: `-0` becomes the int32 `0`, and keys starting with `$`, holding `.`, or named
+ * `__proto__` are operators, paths, DBRef markers or prototype setters to some tool along
+ * the path. Such keys are stored escaped (`~` first, then `~~`, `~d`, `~p` for `~`, `$`,
+ * `.`), which keeps every other key as written, so ad-hoc queries still read naturally.
+ */
+
+const RESERVED_ESCAPE = '~';
+
+function needsEscape(key: string, reserved?: ReadonlySet<string>): boolean {
+  return (
+    key.charCodeAt(0) === 36 /* $ */ ||
+    key.charCodeAt(0) === 126 /* ~ */ ||
+    key.includes('.') ||
+    key === '__proto__' ||
+    (reserved?.has(key) ?? false)
+  );
+}
+
+export function encodeKey(key: string, reserved?: ReadonlySet<string>): string {
+  if (!needsEscape(key, reserved)) return key;
+  let out = RESERVED_ESCAPE;
+  for (const ch of key) {
+    out += ch === '~' ? '~~' : ch === '$' ? '~d' : ch === '.' ? '~p' : ch;
+  }
+  return out;
+}
+
+export function decodeKey(key: string): string {
+  if (key.charCodeAt(0) !== 126) return key;
+  let out = '';
+  for (let i = 1; i < key.length; i++) {
+    const ch = key[i]!;
+    if (ch !== '~') {
+      out += ch;
+      continue;
+    }
+    const next = key[++i];
+    out += next === 'd' ? '$' : next === 'p' ? '.' : '~';
+  }
+  return out;
+}
+
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    target[key] = value;
+  }
+}
+
+/** Data already validated by the core (plain, JSON-like) made ready for BSON. */
+export function encodeValue(value: unknown, reserved?: ReadonlySet<string>): unknown {
+  if (typeof value === 'number') return Object.is(value, -0) ? new Double(-0) : value;
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  if (Array.isArray(value)) return value.map((v) => encodeValue(v));
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    out[encodeKey(key, reserved)] = encodeValue((value as Record<string, unknown>)[key]);
+  }
+  return out;
+}
+
+export class UndecodableValueError extends Error {
+  constructor(
+    readonly path: string,
+    readonly found: string,
+  ) {
+    super(`${path} holds ${found}, which no Flowra store writes`);
+  }
+}
+
+/** The inverse of `encodeValue`, refusing BSON types that no Flowra store writes. */
+export function decodeValue(value: unknown, path = 'data'): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return value;
+    case 'object':
+      break;
+    default:
+      throw new UndecodableValueError(path, typeof value);
+  }
+  if (value === null || value instanceof Date) return value;
+  if (Array.isArray(value)) return value.map((v, i) => decodeValue(v, `${path}[${i}]`));
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    const bsonType = (value as { _bsontype?: string })._bsontype;
+    if (bsonType === 'Double' || bsonType === 'Int32')
+      return (value as { valueOf(): number }).valueOf();
+    throw new UndecodableValueError(path, bsonType ?? 'an object of an unknown kind');
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const plain = decodeKey(key);
+    setOwn(out, plain, decodeValue((value as Record<string, unknown>)[key], `${path}.${plain}`));
+  }
+  return out;
+}

@@ -1,0 +1,74 @@
+import { EventDecodingError, prepareEvents } from '@flowra/eventstore-core';
+import { describe, expect, it } from 'vitest';
+import { buildCommit, decodeCommit, placeCommit } from './commit-document.js';
+
+const at = new Date('2026-05-01T00:00:00Z');
+
+describe('commit document', () => {
+  it('maps SPEC names to the stored field names and back', () => {
+    const prepared = prepareEvents('Chat-1', [
+      {
+        type: 'A',
+        data: { x: 1 },
+        metadata: {
+          userId: 'u',
+          correlationId: 'c',
+          causationId: 'k',
+          tenantId: 't',
+          timestamp: 'mine',
+        },
+      },
+      { type: 'B', data: {} },
+    ]);
+    const commit = placeCommit(buildCommit('Chat-1', 'Chat', prepared, 1, 1, at), 4, 10);
+    expect(commit).toMatchObject({
+      aggregate_id: 'Chat-1',
+      aggregate_type: 'Chat',
+      version: 4,
+      last_version: 5,
+      position: 10,
+      last_position: 11,
+    });
+    expect(commit.events[0]?.metadata).toEqual({
+      timestamp: at,
+      user_id: 'u',
+      correlation_id: 'c',
+      causation_id: 'k',
+      tenant_id: 't',
+      '~timestamp': 'mine',
+    });
+    const events = decodeCommit(commit);
+    expect(events.map((e) => [e.version, e.position])).toEqual([
+      [4, 10],
+      [5, 11],
+    ]);
+    expect(events[0]?.metadata).toEqual({
+      userId: 'u',
+      correlationId: 'c',
+      causationId: 'k',
+      tenantId: 't',
+      timestamp: 'mine',
+    });
+    expect(events[0]?.recordedAt).toEqual(at);
+  });
+
+  it('fails on undecodable documents naming the stream and version', () => {
+    const good = buildCommit('s', 's', prepareEvents('s', [{ type: 'A', data: {} }]), 3, 7, at);
+    const cases: [unknown, RegExp][] = [
+      [{}, /no aggregate_id/],
+      [{ ...good, version: 'x' }, /lacks version/],
+      [{ ...good, last_version: 9 }, /range does not match/],
+      [{ ...good, events: [{ ...good.events[0], event_type: 5 }] }, /stream 's' at version 3/],
+      [{ ...good, events: [{ ...good.events[0], data: { o: new Map() } }] }, /data\.o/],
+      [{ ...good, events: [{ ...good.events[0], data: [] }] }, /not an object/],
+      [
+        { ...good, created_at: undefined, events: [{ ...good.events[0], created_at: undefined }] },
+        /created_at/,
+      ],
+    ];
+    for (const [doc, message] of cases) {
+      expect(() => decodeCommit(doc)).toThrow(EventDecodingError);
+      expect(() => decodeCommit(doc)).toThrow(message);
+    }
+  });
+});

@@ -1,0 +1,190 @@
+import type { ObjectId } from 'mongodb';
+import {
+  EventDecodingError,
+  type EventMetadata,
+  type PreparedEvent,
+  type RecordedEvent,
+} from '@flowra/eventstore-core';
+import {
+  UndecodableValueError,
+  decodeKey,
+  decodeValue,
+  encodeKey,
+  encodeValue,
+} from './bson-codec.js';
+
+/**
+ * One document per append. Field names follow the original schema; in SPEC terms:
+ * `aggregate_id` = streamId, `version`/`last_version` = first/last event version,
+ * `position`/`last_position` = first/last global position, `events[].event_id` = eventId,
+ * `events[].event_type` = type, `events[].metadata.timestamp` and `created_at` = recordedAt,
+ * `events[].metadata.{user,correlation,causation,tenant}_id` = metadata.{userId,…}.
+ */
+export interface CommitDocument {
+  _id?: ObjectId;
+  aggregate_id: string;
+  aggregate_type: string;
+  version: number;
+  last_version: number;
+  position: number;
+  last_position: number;
+  created_at: Date;
+  events: StoredEvent[];
+}
+
+export interface StoredEvent {
+  event_id: string;
+  event_type: string;
+  version: number;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  created_at: Date;
+}
+
+const METADATA_FIELDS: readonly [keyof EventMetadata & string, string][] = [
+  ['userId', 'user_id'],
+  ['correlationId', 'correlation_id'],
+  ['causationId', 'causation_id'],
+  ['tenantId', 'tenant_id'],
+];
+const TO_STORED = new Map(METADATA_FIELDS);
+const FROM_STORED = new Map(METADATA_FIELDS.map(([a, b]) => [b, a]));
+/** Stored names a caller's own metadata keys must not collide with. */
+const RESERVED_METADATA = new Set(['timestamp', ...FROM_STORED.keys()]);
+
+export function encodeMetadata(metadata: EventMetadata, recordedAt: Date): Record<string, unknown> {
+  const out: Record<string, unknown> = { timestamp: recordedAt };
+  for (const key of Object.keys(metadata)) {
+    const stored = TO_STORED.get(key) ?? encodeKey(key, RESERVED_METADATA);
+    out[stored] = encodeValue(metadata[key]);
+  }
+  return out;
+}
+
+function decodeMetadata(stored: Record<string, unknown>): EventMetadata {
+  const out: EventMetadata = {};
+  for (const key of Object.keys(stored)) {
+    if (key === 'timestamp') continue;
+    const name = FROM_STORED.get(key) ?? decodeKey(key);
+    const value = decodeValue(stored[key], `metadata.${name}`);
+    if (name === '__proto__') {
+      Object.defineProperty(out, name, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      out[name] = value;
+    }
+  }
+  return out;
+}
+
+export function buildCommit(
+  streamId: string,
+  aggregateType: string,
+  events: readonly PreparedEvent[],
+  version: number,
+  position: number,
+  recordedAt: Date,
+): CommitDocument {
+  return {
+    aggregate_id: streamId,
+    aggregate_type: aggregateType,
+    version,
+    last_version: version + events.length - 1,
+    position,
+    last_position: position + events.length - 1,
+    created_at: recordedAt,
+    events: events.map((e, i) => ({
+      event_id: e.eventId,
+      event_type: e.type,
+      version: version + i,
+      data: encodeValue(e.data) as Record<string, unknown>,
+      metadata: encodeMetadata(e.metadata, recordedAt),
+      created_at: recordedAt,
+    })),
+  };
+}
+
+/** Re-numbers a commit for another place in the log; the encoded events stay as they are. */
+export function placeCommit(
+  commit: CommitDocument,
+  version: number,
+  position: number,
+): CommitDocument {
+  const count = commit.events.length;
+  return {
+    ...commit,
+    version,
+    last_version: version + count - 1,
+    position,
+    last_position: position + count - 1,
+    events: commit.events.map((e, i) => ({ ...e, version: version + i })),
+  };
+}
+
+function isInt(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
+/** The events of a stored commit, or an `EventDecodingError` naming the stream and version. */
+export function decodeCommit(doc: unknown): RecordedEvent[] {
+  const d = doc as Partial<CommitDocument>;
+  const streamId = typeof d?.aggregate_id === 'string' ? d.aggregate_id : '(unknown stream)';
+  const fail = (
+    reason: string,
+    version = isInt(d?.version) ? d.version : undefined,
+    cause?: unknown,
+  ) => new EventDecodingError(streamId, version, reason, cause);
+  if (typeof d?.aggregate_id !== 'string') throw fail('the commit has no aggregate_id');
+  if (!isInt(d.version) || !isInt(d.position) || !Array.isArray(d.events)) {
+    throw fail('the commit lacks version, position or events');
+  }
+  if (
+    d.events.length === 0 ||
+    d.last_version !== d.version + d.events.length - 1 ||
+    d.last_position !== d.position + d.events.length - 1
+  ) {
+    throw fail('the commit version/position range does not match its events');
+  }
+  const out: RecordedEvent[] = new Array(d.events.length);
+  for (let i = 0; i < d.events.length; i++) {
+    const e = d.events[i] as Partial<StoredEvent> | undefined;
+    const version = d.version + i;
+    if (
+      !e ||
+      typeof e.event_id !== 'string' ||
+      typeof e.event_type !== 'string' ||
+      e.version !== version
+    ) {
+      throw fail('a stored event lacks event_id, event_type or the right version', version);
+    }
+    const recordedAt = e.created_at instanceof Date ? e.created_at : d.created_at;
+    if (!(recordedAt instanceof Date)) throw fail('a stored event has no created_at date', version);
+    let data: Record<string, unknown>;
+    let metadata: EventMetadata;
+    try {
+      data = decodeValue(e.data) as Record<string, unknown>;
+      metadata = e.metadata === undefined ? {} : decodeMetadata(e.metadata);
+    } catch (error) {
+      if (error instanceof UndecodableValueError) throw fail(error.message, version, error);
+      throw error;
+    }
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+      throw fail('the stored data is not an object', version);
+    }
+    out[i] = {
+      eventId: e.event_id,
+      streamId: d.aggregate_id,
+      type: e.event_type,
+      data,
+      metadata,
+      version,
+      position: d.position + i,
+      recordedAt,
+    };
+  }
+  return out;
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { CommitTooLargeError, duplicateKeyIndex, isTransientMongoError } from './mongo-errors.js';
+
+describe('mongo error classification', () => {
+  it('tells which unique index refused a write', () => {
+    expect(duplicateKeyIndex({ code: 11000, keyPattern: { position: 1 } })).toBe('position');
+    expect(duplicateKeyIndex({ code: 11000, keyPattern: { aggregate_id: 1, version: 1 } })).toBe(
+      'stream_version',
+    );
+    expect(
+      duplicateKeyIndex({
+        code: 11000,
+        message: 'E11000 duplicate key error index: position_unique',
+      }),
+    ).toBe('position');
+    expect(
+      duplicateKeyIndex({ code: 11000, message: 'E11000 aggregate_version_unique dup key' }),
+    ).toBe('stream_version');
+    expect(duplicateKeyIndex({ code: 11000, message: 'E11000 something else' })).toBe('other');
+    expect(duplicateKeyIndex({ code: 2 })).toBeUndefined();
+    expect(duplicateKeyIndex(null)).toBeUndefined();
+  });
+
+  it('recognises transient errors by name, label and code', () => {
+    expect(isTransientMongoError({ name: 'MongoNetworkError' })).toBe(true);
+    expect(isTransientMongoError({ code: 189 })).toBe(true);
+    expect(
+      isTransientMongoError({ hasErrorLabel: (l: string) => l === 'RetryableWriteError' }),
+    ).toBe(true);
+    expect(isTransientMongoError({ code: 2, hasErrorLabel: () => false })).toBe(false);
+    expect(isTransientMongoError('nope')).toBe(false);
+  });
+
+  it('names the stream and the largest event of an oversized commit', () => {
+    const e = new CommitTooLargeError('s', 20_000_000, 16_777_216, {
+      index: 1,
+      type: 'Big',
+      eventId: 'id',
+      size: 19_000_000,
+    });
+    expect(e.name).toBe('CommitTooLargeError');
+    expect(e.message).toContain("stream 's'");
+    expect(e.message).toContain("events[1] ('Big', id)");
+    expect(CommitTooLargeError.isInstance(e)).toBe(true);
+    expect(CommitTooLargeError.isInstance(new Error())).toBe(false);
+  });
+});

@@ -1,0 +1,273 @@
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import { collect, ValidationError } from '@flowra/eventstore-core';
+import { describeMongo } from '@flowra/test-mongo-server/vitest';
+import { expect, it } from 'vitest';
+import type { Db } from 'mongodb';
+import type { CommitDocument } from './commit-document.js';
+import { MongoEventStore } from './mongo-event-store.js';
+import { CommitTooLargeError } from './mongo-errors.js';
+import { INDEXES, migrate } from './schema.js';
+
+const run = promisify(execFile);
+const tsx = createRequire(import.meta.url).resolve('tsx');
+
+/** A `Db` whose first `insertOne` on `events` succeeds on the server but loses its reply. */
+function losingFirstReply(db: Db): { db: Db; lost: () => number } {
+  let lost = 0;
+  const proxy = new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop !== 'collection') return Reflect.get(target, prop, receiver);
+      return (name: string, options?: object) => {
+        const collection = target.collection(name, options);
+        if (name !== 'events') return collection;
+        return new Proxy(collection, {
+          get(c, p, r) {
+            if (p !== 'insertOne') return Reflect.get(c, p, r);
+            return async (...args: Parameters<typeof c.insertOne>) => {
+              const result = await c.insertOne(...args);
+              if (lost++ === 0) {
+                const error = new Error('connection reset after the write was applied');
+                error.name = 'MongoNetworkError';
+                throw error;
+              }
+              return result;
+            };
+          },
+        });
+      };
+    },
+  });
+  return { db: proxy, lost: () => lost };
+}
+
+describeMongo('MongoEventStore specifics', (mongo) => {
+  it('migrate creates every collection and index once; running it again changes nothing', async () => {
+    const { db } = await mongo.freshDb('migrate');
+    const dry = await migrate(db, { dryRun: true });
+    // (the emulator lists an _id index even for a missing collection, so only our indexes are checked)
+    expect(dry.existing.filter((e) => e.startsWith('index'))).toEqual([]);
+    expect(dry.created.filter((e) => e.startsWith('index'))).toHaveLength(INDEXES.length);
+    const before = await db
+      .collection('events')
+      .listIndexes()
+      .toArray()
+      .catch(() => []);
+    expect(before.filter((i) => i.name !== '_id_')).toEqual([]);
+    const first = await migrate(db);
+    for (const index of INDEXES)
+      expect(first.created).toContain(`index ${index.collection}.${index.name}`);
+    const second = await migrate(db);
+    expect(second.created).toEqual([]);
+    expect(second.existing).toEqual(
+      expect.arrayContaining(first.created.filter((c) => !c.startsWith('view'))),
+    );
+    const names = (await db.collection('events').listIndexes().toArray()).map((i) => i.name);
+    expect(names).toEqual(
+      expect.arrayContaining(INDEXES.filter((i) => i.collection === 'events').map((i) => i.name)),
+    );
+    const unique = (await db.collection('events').listIndexes().toArray())
+      .filter((i) => i.unique && i.name !== '_id_')
+      .map((i) => i.name);
+    expect(unique.sort()).toEqual(['aggregate_version_unique', 'position_unique']);
+    if (mongo.server?.capabilities.views) {
+      expect([...first.created, ...second.existing]).toContain('view events_flat');
+    } else {
+      console.warn(
+        `[mongo] events_flat view not checked: ${first.skipped.map((s) => s.reason).join('; ')}`,
+      );
+    }
+  });
+
+  it.skipIf(mongo.skipUnless('views').skip)(
+    'the events_flat view shows one document per event',
+    async () => {
+      const { db } = await mongo.freshDb('view');
+      const store = new MongoEventStore(db);
+      await store.append('Chat-1', [
+        { type: 'A', data: { a: 1 } },
+        { type: 'B', data: { b: 2 } },
+      ]);
+      await store.append('Chat-2', [{ type: 'C', data: {} }]);
+      const flat = await db
+        .collection('events_flat')
+        .find({}, { sort: { position: 1 } })
+        .toArray();
+      expect(flat.map((d) => [d.aggregate_id, d.event_type, d.version, d.position])).toEqual([
+        ['Chat-1', 'A', 1, 1],
+        ['Chat-1', 'B', 2, 2],
+        ['Chat-2', 'C', 1, 3],
+      ]);
+    },
+  );
+
+  it('stores one commit document per append in the documented shape', async () => {
+    const { db } = await mongo.freshDb('shape');
+    const store = new MongoEventStore(db);
+    const at = new Date('2026-02-03T04:05:06.007Z');
+    await store.append('Chat-7', [
+      {
+        type: 'ChatCreated',
+        data: { title: 'Ünïcødé ✓', at, n: 2 ** 53 - 1, $weird: { 'a.b': 1 } },
+        metadata: { userId: 'u1', correlationId: 'c1' },
+      },
+      { type: 'ChatRenamed', data: { title: 'x' } },
+    ]);
+    const docs = await db
+      .collection<CommitDocument>('events')
+      .find({ aggregate_id: 'Chat-7' })
+      .toArray();
+    expect(docs).toHaveLength(1);
+    const doc = docs[0]!;
+    expect(doc).toMatchObject({
+      aggregate_id: 'Chat-7',
+      aggregate_type: 'Chat',
+      version: 1,
+      last_version: 2,
+      position: 1,
+      last_position: 2,
+    });
+    expect(doc.events.map((e) => [e.event_type, e.version])).toEqual([
+      ['ChatCreated', 1],
+      ['ChatRenamed', 2],
+    ]);
+    expect(doc.events[0]!.metadata).toMatchObject({ user_id: 'u1', correlation_id: 'c1' });
+    expect(doc.events[0]!.metadata.timestamp).toBeInstanceOf(Date);
+    expect(doc.events[0]!.data).toMatchObject({ '~~dweird': { '~a~pb': 1 }, at });
+    const [event] = await store.getEvents('Chat-7');
+    expect(event?.data).toEqual({ title: 'Ünïcødé ✓', at, n: 2 ** 53 - 1, $weird: { 'a.b': 1 } });
+  });
+
+  it('operator-shaped input is only ever a value', async () => {
+    const { db } = await mongo.freshDb('inject');
+    const store = new MongoEventStore(db);
+    await store.append('victim', [{ type: 'Secret', data: {} }]);
+    const injected = '{"$gt": ""}';
+    await store.append(injected, [{ type: 'X', data: { $where: 'true' } }]);
+    expect((await store.getEvents(injected)).map((e) => e.streamId)).toEqual([injected]);
+    await expect(store.getEvents({ $gt: '' } as unknown as string)).rejects.toThrow(
+      ValidationError,
+    );
+    await expect(
+      collect(store.readAll({ types: [{ $ne: null } as unknown as string] })),
+    ).rejects.toThrow(ValidationError);
+    expect(await db.collection('events').countDocuments({})).toBe(2);
+  });
+
+  it('a retried append whose first reply was lost lands exactly once', async () => {
+    const { db } = await mongo.freshDb('lostreply');
+    for (const expected of ['any', 0] as const) {
+      const losing = losingFirstReply(db);
+      const store = new MongoEventStore(losing.db);
+      const streamId = `lost-${expected}`;
+      const result = await store.append(
+        streamId,
+        [
+          { type: 'A', data: {} },
+          { type: 'B', data: {} },
+        ],
+        expected,
+      );
+      expect(losing.lost()).toBe(1);
+      expect(result).toEqual({ nextExpectedVersion: 2, position: expected === 'any' ? 2 : 4 });
+      expect((await store.getEvents(streamId)).map((e) => e.type)).toEqual(['A', 'B']);
+    }
+    expect(await db.collection('events').countDocuments({})).toBe(2);
+  });
+
+  it('refuses a commit over 16 MB naming the stream and the event; writes nothing', async () => {
+    const { db } = await mongo.freshDb('large');
+    const store = new MongoEventStore(db);
+    const big = 'x'.repeat(9 * 1024 * 1024);
+    const error = await store
+      .append('big-stream', [
+        { type: 'Small', data: {} },
+        { type: 'Big', data: { big } },
+        { type: 'Bigger', data: { big, more: 'y' } },
+      ])
+      .catch((e) => e);
+    expect(CommitTooLargeError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({
+      name: 'CommitTooLargeError',
+      streamId: 'big-stream',
+      limit: 16 * 1024 * 1024,
+    });
+    expect(error.largestEvent).toMatchObject({ index: 2, type: 'Bigger' });
+    expect(error.message).toContain("events[2] ('Bigger'");
+    expect(await store.getStreamVersion('big-stream')).toBe(0);
+    const ok = await store.append('big-stream', [{ type: 'Big', data: { big } }]);
+    expect(ok.nextExpectedVersion).toBe(1);
+  });
+
+  it('three processes racing on shared and distinct streams: one winner per version, nothing lost, contiguous positions', async () => {
+    const { db } = await mongo.freshDb('processes');
+    await migrate(db);
+    const rounds = mongo.server?.kind === 'jongodb' ? 8 : 20;
+    const outputs = await Promise.all(
+      ['p1', 'p2', 'p3'].map((name) =>
+        run(
+          process.execPath,
+          [
+            '--import',
+            tsx,
+            new URL('./test-support/race-writer.ts', import.meta.url).pathname,
+            mongo.server!.uri,
+            db.databaseName,
+            name,
+            String(rounds),
+          ],
+          { timeout: 120_000 },
+        ),
+      ),
+    );
+    const reports = outputs.map((o) => JSON.parse(o.stdout.trim().split('\n').at(-1)!)) as {
+      acknowledged: { streamId: string; eventIds: string[]; version: number; position: number }[];
+      conflicts: number;
+    }[];
+    const acknowledged = reports.flatMap((r) => r.acknowledged);
+    const store = new MongoEventStore(db);
+    const all = await collect(store.readAll());
+    // positions 1..n, in order, each event once
+    expect(all.map((e) => e.position)).toEqual(all.map((_, i) => i + 1));
+    const byId = new Map(all.map((e) => [e.eventId, e]));
+    expect(byId.size).toBe(all.length);
+    const ackIds = acknowledged.flatMap((a) => a.eventIds);
+    expect(new Set(ackIds).size).toBe(all.length);
+    for (const a of acknowledged) {
+      const last = byId.get(a.eventIds.at(-1)!);
+      expect(last).toMatchObject({
+        streamId: a.streamId,
+        version: a.version,
+        position: a.position,
+      });
+    }
+    for (const streamId of ['race-shared', 'any-shared', 'own-p1', 'own-p2', 'own-p3']) {
+      const events = await store.getEvents(streamId);
+      expect(events.map((e) => e.version)).toEqual(events.map((_, i) => i + 1));
+    }
+    // every round of the shared race had exactly one winner: wins + conflicts = 3 per round
+    const wins = acknowledged.filter((a) => a.streamId === 'race-shared').length;
+    const conflicts = reports.reduce((n, r) => n + r.conflicts, 0);
+    expect(wins + conflicts).toBe(3 * rounds);
+    expect(await store.getStreamVersion('race-shared')).toBe(2 * wins);
+  }, 180_000);
+
+  it.skipIf(mongo.skipUnless('changeStreams').skip)(
+    'a change stream wakes subscriptions long before the next poll',
+    async () => {
+      const { db } = await mongo.freshDb('wake');
+      const reader = new MongoEventStore(db, { pollIntervalMs: 30_000 });
+      const writer = new MongoEventStore(db);
+      await writer.append('warm', [{ type: 'A', data: {} }]);
+      const seen: number[] = [];
+      const sub = reader.subscribe((e) => void seen.push(e.position), { fromPosition: 1 });
+      await new Promise((r) => setTimeout(r, 500));
+      await writer.append('warm', [{ type: 'B', data: {} }]);
+      const until = Date.now() + 10_000;
+      while (seen.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      expect(seen).toEqual([2]);
+      await sub.close();
+    },
+  );
+});

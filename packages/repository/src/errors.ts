@@ -1,0 +1,52 @@
+import { FlowraError } from '@flowra/eventstore-core';
+
+const BRAND = Symbol.for('@flowra/eventstore-core/error');
+
+function branded(value: unknown, name: string): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[BRAND] === name
+  );
+}
+
+export class AggregateNotFoundError extends FlowraError {
+  readonly aggregateType: string;
+  readonly aggregateId: string;
+  readonly streamId: string;
+
+  constructor(aggregateType: string, aggregateId: string, streamId: string) {
+    super(
+      'AggregateNotFoundError',
+      `${aggregateType} '${aggregateId}' does not exist (stream '${streamId}')`,
+    );
+    this.aggregateType = aggregateType;
+    this.aggregateId = aggregateId;
+    this.streamId = streamId;
+  }
+
+  static isInstance(value: unknown): value is AggregateNotFoundError {
+    return branded(value, 'AggregateNotFoundError');
+  }
+}
+
+/** A stream held an event of another tenant: refused rather than mixed into this tenant's state. */
+export class TenantMismatchError extends FlowraError {
+  readonly expectedTenantId: string;
+  readonly actualTenantId: unknown;
+  readonly streamId: string;
+
+  constructor(streamId: string, expectedTenantId: string, actualTenantId: unknown) {
+    super(
+      'TenantMismatchError',
+      `Stream '${streamId}' holds an event of tenant '${String(actualTenantId)}', not '${expectedTenantId}'`,
+    );
+    this.streamId = streamId;
+    this.expectedTenantId = expectedTenantId;
+    this.actualTenantId = actualTenantId;
+  }
+
+  static isInstance(value: unknown): value is TenantMismatchError {
+    return branded(value, 'TenantMismatchError');
+  }
+}

@@ -1,0 +1,333 @@
+import {
+  type AppendResult,
+  ConcurrencyError,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedVersion,
+  type NewEvent,
+  type RecordedEvent,
+} from '@flowra/eventstore-core';
+import type { AggregateFactory, RepositoryAggregate } from './aggregate.js';
+import { AggregateNotFoundError, TenantMismatchError } from './errors.js';
+import { LruCache } from './lru-cache.js';
+import { defaultStreamNaming, type StreamNamingStrategy } from './stream-naming.js';
+
+/** Who asked for a change: flows into the metadata of every event the change records. */
+export interface CommandContext {
+  correlationId?: string;
+  causationId?: string;
+  userId?: string;
+  /** Further metadata for every event of this save. */
+  metadata?: Record<string, unknown>;
+}
+
+export type SnapshotPolicy =
+  | { every: number }
+  | {
+      when: (info: {
+        aggregate: RepositoryAggregate;
+        version: number;
+        previousVersion: number;
+      }) => boolean;
+    }
+  | false;
+
+export interface RepositoryOptions<T extends RepositoryAggregate> {
+  store: EventStore;
+  aggregate: AggregateFactory<T>;
+  naming?: StreamNamingStrategy;
+  /** When to save a snapshot after a save (default: every 100 events). */
+  snapshots?: SnapshotPolicy;
+  /** Aggregates kept in memory, rebuilt from their snapshot form (default 1000; 0 disables). */
+  cacheSize?: number;
+  /** Reports problems that do not fail the call: an ignored snapshot, a failed snapshot save. */
+  onWarning?: (message: string, cause?: unknown) => void;
+}
+
+export interface UpdateOptions {
+  /** Re-load and re-run `fn` this many times after a `ConcurrencyError` (default 3). */
+  retries?: number;
+  context?: CommandContext;
+}
+
+/** Counters that make the load paths measurable. */
+export interface RepositoryStats {
+  eventsRead: number;
+  snapshotsUsed: number;
+  snapshotsIgnored: number;
+  snapshotsSaved: number;
+  cacheHits: number;
+  cacheMisses: number;
+  conflicts: number;
+}
+
+interface Loaded {
+  /** The stream version this aggregate's state reflects: the expected version of its next save. */
+  streamVersion: number;
+}
+
+interface CacheEntry {
+  snapshot: unknown;
+  version: number;
+  streamVersion: number;
+}
+
+interface SnapshotEnvelope {
+  schemaVersion: number;
+  aggregateType: string;
+  state: unknown;
+}
+
+/**
+ * Loads aggregates from their streams (latest snapshot, then only the events after it) and
+ * saves their new events with the loaded version as the expected version.
+ */
+export class EventSourcedRepository<T extends RepositoryAggregate> {
+  readonly stats: RepositoryStats = {
+    eventsRead: 0,
+    snapshotsUsed: 0,
+    snapshotsIgnored: 0,
+    snapshotsSaved: 0,
+    cacheHits: 0,
+    cacheMisses: 0,
+    conflicts: 0,
+  };
+  readonly #store: EventStore;
+  readonly #factory: AggregateFactory<T>;
+  readonly #naming: StreamNamingStrategy;
+  readonly #snapshots: SnapshotPolicy;
+  readonly #cache: LruCache<string, CacheEntry> | undefined;
+  readonly #loaded = new WeakMap<T, Loaded>();
+  readonly #warn: (message: string, cause?: unknown) => void;
+
+  constructor(options: RepositoryOptions<T>) {
+    this.#store = options.store;
+    this.#factory = options.aggregate;
+    this.#naming = options.naming ?? defaultStreamNaming();
+    this.#snapshots = this.#naming.shared ? false : (options.snapshots ?? { every: 100 });
+    const cacheSize = options.cacheSize ?? 1000;
+    this.#cache = cacheSize > 0 ? new LruCache(cacheSize) : undefined;
+    this.#warn = options.onWarning ?? (() => {});
+  }
+
+  streamIdOf(aggregateId: string): string {
+    return this.#naming.streamId(this.#factory.aggregateType, aggregateId);
+  }
+
+  /** The aggregate, or `null` when its stream holds none of its events. */
+  async getById(aggregateId: string): Promise<T | null> {
+    const streamId = this.streamIdOf(aggregateId);
+    const cached = this.#cache?.get(streamId);
+    let aggregate: T | undefined;
+    let streamVersion = 0;
+    if (cached) {
+      try {
+        aggregate = this.#factory.fromSnapshot(aggregateId, cached.snapshot, cached.version);
+        streamVersion = cached.streamVersion;
+        this.stats.cacheHits++;
+      } catch (error) {
+        this.#cache?.delete(streamId);
+        this.#warn(
+          `cached ${this.#factory.aggregateType} '${aggregateId}' could not be restored`,
+          error,
+        );
+      }
+    }
+    if (!aggregate) {
+      this.stats.cacheMisses++;
+      const restored = await this.#fromSnapshot(streamId, aggregateId);
+      aggregate = restored?.aggregate ?? this.#factory.empty(aggregateId);
+      streamVersion = restored?.version ?? 0;
+    }
+    // Even a cached aggregate reads the stream's tail, so a save made elsewhere is never missed.
+    for await (const event of this.#store.readStream(streamId, {
+      fromVersion: streamVersion + 1,
+    })) {
+      this.stats.eventsRead++;
+      streamVersion = event.version;
+      if (!this.#belongs(event, aggregateId)) continue;
+      aggregate.applyEvent({ type: event.type, data: event.data });
+    }
+    if (aggregate.version === 0) return null;
+    this.#loaded.set(aggregate, { streamVersion });
+    this.#remember(streamId, aggregate, streamVersion);
+    return aggregate;
+  }
+
+  /** Like `getById`, but a missing aggregate is an `AggregateNotFoundError`. */
+  async load(aggregateId: string): Promise<T> {
+    const aggregate = await this.getById(aggregateId);
+    if (!aggregate) {
+      throw new AggregateNotFoundError(
+        this.#factory.aggregateType,
+        aggregateId,
+        this.streamIdOf(aggregateId),
+      );
+    }
+    return aggregate;
+  }
+
+  /**
+   * Appends the aggregate's uncommitted events, expecting the stream version it was loaded
+   * at (a new aggregate: a stream that does not exist yet), then marks them committed.
+   */
+  async save(aggregate: T, context: CommandContext = {}): Promise<AppendResult | null> {
+    const pending = aggregate.uncommittedEvents;
+    if (pending.length === 0) return null;
+    const streamId = this.streamIdOf(aggregate.id);
+    const loaded = this.#loaded.get(aggregate);
+    const expected: ExpectedVersion = loaded
+      ? loaded.streamVersion
+      : this.#naming.shared
+        ? 'any'
+        : aggregate.version - pending.length;
+    const metadata = this.#metadata(aggregate.id, context);
+    const events: NewEvent[] = pending.map((e) => ({
+      type: e.type,
+      data: e.data,
+      metadata,
+    }));
+    let result: AppendResult;
+    try {
+      result = await this.#store.append(streamId, events, expected);
+    } catch (error) {
+      if (ConcurrencyError.isInstance(error)) {
+        this.stats.conflicts++;
+        this.#cache?.delete(streamId);
+      }
+      throw error;
+    }
+    const previousVersion = aggregate.version - pending.length;
+    aggregate.markCommitted();
+    this.#loaded.set(aggregate, { streamVersion: result.nextExpectedVersion });
+    this.#remember(streamId, aggregate, result.nextExpectedVersion);
+    if (this.#shouldSnapshot(aggregate, previousVersion)) {
+      await this.#saveSnapshot(streamId, aggregate);
+    }
+    return result;
+  }
+
+  /**
+   * Loads, runs `fn`, saves; on a `ConcurrencyError` loads again and re-runs `fn`, so `fn`
+   * must decide from the aggregate it is given (commands re-check their invariants).
+   */
+  async update(
+    aggregateId: string,
+    fn: (aggregate: T) => void | Promise<void>,
+    options: UpdateOptions = {},
+  ): Promise<T> {
+    const retries = options.retries ?? 3;
+    for (let attempt = 0; ; attempt++) {
+      const aggregate = await this.load(aggregateId);
+      await fn(aggregate);
+      try {
+        await this.save(aggregate, options.context);
+        return aggregate;
+      } catch (error) {
+        if (!ConcurrencyError.isInstance(error) || attempt >= retries) throw error;
+      }
+    }
+  }
+
+  /** Saves a snapshot of the aggregate as it is now (committed events only). */
+  async snapshot(aggregate: T): Promise<void> {
+    if (aggregate.uncommittedEvents.length > 0) {
+      throw new Error('save the aggregate before taking a snapshot of it');
+    }
+    await this.#saveSnapshot(this.streamIdOf(aggregate.id), aggregate);
+  }
+
+  async #fromSnapshot(
+    streamId: string,
+    aggregateId: string,
+  ): Promise<{ aggregate: T; version: number } | null> {
+    if (this.#snapshots === false) return null;
+    const snapshot = await this.#store.getSnapshot(streamId);
+    if (!snapshot) return null;
+    const envelope = snapshot.data as Partial<SnapshotEnvelope> | null;
+    if (
+      envelope?.schemaVersion !== this.#factory.snapshotSchemaVersion ||
+      envelope.aggregateType !== this.#factory.aggregateType
+    ) {
+      this.stats.snapshotsIgnored++;
+      this.#warn(
+        `snapshot of '${streamId}' has schema version ${String(envelope?.schemaVersion)}, expected ${this.#factory.snapshotSchemaVersion}: replaying the stream`,
+      );
+      return null;
+    }
+    try {
+      const aggregate = this.#factory.fromSnapshot(aggregateId, envelope.state, snapshot.version);
+      this.stats.snapshotsUsed++;
+      return { aggregate, version: snapshot.version };
+    } catch (error) {
+      this.stats.snapshotsIgnored++;
+      this.#warn(`snapshot of '${streamId}' could not be restored: replaying the stream`, error);
+      return null;
+    }
+  }
+
+  #shouldSnapshot(aggregate: T, previousVersion: number): boolean {
+    const policy = this.#snapshots;
+    if (policy === false) return false;
+    if ('every' in policy) {
+      return (
+        Math.floor(aggregate.version / policy.every) > Math.floor(previousVersion / policy.every)
+      );
+    }
+    return policy.when({ aggregate, version: aggregate.version, previousVersion });
+  }
+
+  async #saveSnapshot(streamId: string, aggregate: T): Promise<void> {
+    const data: SnapshotEnvelope = {
+      schemaVersion: this.#factory.snapshotSchemaVersion,
+      aggregateType: this.#factory.aggregateType,
+      state: aggregate.toSnapshot(),
+    };
+    try {
+      await this.#store.saveSnapshot({
+        streamId,
+        version: aggregate.version,
+        data,
+        timestamp: new Date(),
+      });
+      this.stats.snapshotsSaved++;
+    } catch (error) {
+      // The events are saved; a missing snapshot only costs a longer replay later.
+      this.#warn(`snapshot of '${streamId}' at version ${aggregate.version} was not saved`, error);
+    }
+  }
+
+  #remember(streamId: string, aggregate: T, streamVersion: number): void {
+    if (!this.#cache || aggregate.uncommittedEvents.length > 0) return;
+    this.#cache.set(streamId, {
+      snapshot: aggregate.toSnapshot(),
+      version: aggregate.version,
+      streamVersion,
+    });
+  }
+
+  #belongs(event: RecordedEvent, aggregateId: string): boolean {
+    const tenantId = this.#naming.tenantId;
+    if (
+      tenantId !== undefined &&
+      event.metadata.tenantId !== undefined &&
+      event.metadata.tenantId !== tenantId
+    ) {
+      throw new TenantMismatchError(event.streamId, tenantId, event.metadata.tenantId);
+    }
+    return !this.#naming.shared || event.metadata.aggregateId === aggregateId;
+  }
+
+  #metadata(aggregateId: string, context: CommandContext): EventMetadata {
+    const metadata: EventMetadata = {
+      ...context.metadata,
+      aggregateType: this.#factory.aggregateType,
+      aggregateId,
+    };
+    if (context.correlationId !== undefined) metadata.correlationId = context.correlationId;
+    if (context.causationId !== undefined) metadata.causationId = context.causationId;
+    if (context.userId !== undefined) metadata.userId = context.userId;
+    if (this.#naming.tenantId !== undefined) metadata.tenantId = this.#naming.tenantId;
+    return metadata;
+  }
+}

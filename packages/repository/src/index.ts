@@ -1,0 +1,20 @@
+export type { AggregateFactory, RepositoryAggregate } from './aggregate.js';
+export {
+  EventSourcedRepository,
+  type CommandContext,
+  type RepositoryOptions,
+  type RepositoryStats,
+  type SnapshotPolicy,
+  type UpdateOptions,
+} from './event-sourced-repository.js';
+export { AggregateNotFoundError, TenantMismatchError } from './errors.js';
+export {
+  defaultStreamNaming,
+  hashStreamNaming,
+  stableHash,
+  temporalStreamNaming,
+  tenantStreamNaming,
+  uuidV7Date,
+  type StreamNamingStrategy,
+} from './stream-naming.js';
+export { LruCache } from './lru-cache.js';

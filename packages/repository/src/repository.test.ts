@@ -1,0 +1,4 @@
+import { InMemoryEventStore } from '@flowra/eventstore-core';
+import { repositoryHarness } from './repository.harness.js';
+
+repositoryHarness('InMemoryEventStore', () => new InMemoryEventStore());
