@@ -7,7 +7,6 @@ import {
   type EventRegistry,
   type EventStore,
   type ExpectedVersion,
-  FlowraError,
   type NewEvent,
   type PreparedEvent,
   type ReadAllOptions,
@@ -40,8 +39,9 @@ import {
   type WriteConcernSettings,
 } from 'mongodb';
 import { encodeValue } from './bson-codec.js';
-import { type CommitDocument, buildCommit, decodeCommit, placeCommit } from './commit-document.js';
+import { type CommitDocument, buildCommit, decodeCommit } from './commit-document.js';
 import { CommitTooLargeError, duplicateKeyIndex, isTransientMongoError } from './mongo-errors.js';
+import { GroupCommitter, type Head } from './group-commit.js';
 import { type CollectionNames, DEFAULT_COLLECTIONS, migrate } from './schema.js';
 import { decodeSnapshot, type SnapshotDocument } from './snapshot-document.js';
 
@@ -70,16 +70,17 @@ export interface MongoEventStoreOptions {
   maxTransientRetries?: number;
   /** Cursor batch size of reads (default 1000 commits). */
   readBatchSize?: number;
+  /**
+   * Appends of this store waiting at the same time are placed together by one write (default
+   * true); each keeps its own expected-version check and its own commit document.
+   */
+  groupCommit?: boolean;
 }
 
 const MAX_BSON_SIZE = 16 * 1024 * 1024;
 /** Room for the few bytes the final version and position numbers may add. */
 const SIZE_MARGIN = 1024;
-/** Bounds the races for the next log position one append may lose before giving up. */
-const MAX_PLACEMENT_ATTEMPTS = 10_000;
-const PLACEMENT_DEADLINE_MS = 60_000;
 
-type Head = Pick<CommitDocument, 'last_version' | 'last_position'>;
 const HEAD_PROJECTION = { _id: 0, last_version: 1, last_position: 1 } as const;
 
 const schemaReady = new WeakMap<Db, Map<string, Promise<unknown>>>();
@@ -112,6 +113,7 @@ export class MongoEventStore implements EventStore {
   readonly #clock: () => Date;
   readonly #maxTransientRetries: number;
   readonly #readBatchSize: number;
+  readonly #committer: GroupCommitter;
   readonly #subscriptions = new Set<Subscription>();
   readonly #pendingStarts = new Set<Promise<number>>();
   readonly #waiters = new Set<() => void>();
@@ -139,6 +141,17 @@ export class MongoEventStore implements EventStore {
     this.#clock = options.clock ?? (() => new Date());
     this.#maxTransientRetries = options.maxTransientRetries ?? 8;
     this.#readBatchSize = options.readBatchSize ?? 1000;
+    this.#committer = new GroupCommitter({
+      events: this.#events,
+      writeConcern: this.#writeConcern,
+      maxTransientRetries: this.#maxTransientRetries,
+      maxBatch: options.groupCommit === false ? 1 : 64,
+      streamHead: (streamId) => this.#streamHead(streamId),
+      logHead: () =>
+        this.#events.findOne({}, { sort: { last_position: -1 }, projection: HEAD_PROJECTION }),
+      replayOf: (streamId, ids, expected) => this.#replayOf(streamId, ids, expected),
+      onCommitted: () => this.#wake(),
+    });
   }
 
   /** Applies the schema (idempotent); the store also does it before its first write. */
@@ -171,78 +184,14 @@ export class MongoEventStore implements EventStore {
     if (this.#pendingStarts.size > 0) await Promise.allSettled([...this.#pendingStarts]);
     await this.#ready();
     const callerIds = events.some((e) => e?.eventId !== undefined);
-    return this.#place(streamId, prepared, commit, expectedVersion, callerIds);
-  }
-
-  /**
-   * Why the log stays gap-free and in commit order without a transaction: a commit is only
-   * placed at `position = last_position + 1` of the commit that was the log's visible end when
-   * this writer read it, and the unique index on `position` lets exactly one writer take each
-   * place. A loser sees a duplicate key, re-reads the end (which now includes the winner) and
-   * tries again. So every visible commit follows one that was already visible: a reader that
-   * has seen position N can never later see a commit below N appear, and no place is skipped.
-   * The unique `(aggregate_id, version)` index does the same for each stream's versions.
-   */
-  async #place(
-    streamId: string,
-    prepared: readonly PreparedEvent[],
-    commit: CommitDocument,
-    expectedVersion: ExpectedVersion,
-    callerIds: boolean,
-  ): Promise<AppendResult> {
-    const ids = prepared.map((e) => e.eventId);
-    // Event ids alone tell a retried append from a new one when the version check cannot.
-    let lookUpIds = callerIds && (expectedVersion === 'any' || expectedVersion === 'stream_exists');
-    let transientFailures = 0;
-    const deadline = Date.now() + PLACEMENT_DEADLINE_MS;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        let looked = false;
-        if (lookUpIds && ids.length > 0) {
-          looked = true;
-          const replay = await this.#replayOf(streamId, ids, expectedVersion);
-          if (replay) return replay;
-        }
-        const [streamHead, logHead] = await Promise.all([
-          this.#streamHead(streamId),
-          this.#events.findOne({}, { sort: { last_position: -1 }, projection: HEAD_PROJECTION }),
-        ]);
-        const actual = streamHead?.last_version ?? 0;
-        if (!satisfiesExpectedVersion(expectedVersion, actual)) {
-          if (!looked && ids.length > 0) {
-            const replay = await this.#replayOf(streamId, ids, expectedVersion);
-            if (replay) return replay;
-          }
-          throw new ConcurrencyError(streamId, expectedVersion, actual);
-        }
-        if (ids.length === 0) {
-          return { nextExpectedVersion: actual, position: streamHead?.last_position ?? 0 };
-        }
-        const placed = placeCommit(commit, actual + 1, (logHead?.last_position ?? 0) + 1);
-        await this.#events.insertOne(placed, { writeConcern: this.#writeConcern });
-        this.#wake();
-        return { nextExpectedVersion: placed.last_version, position: placed.last_position };
-      } catch (error) {
-        if (FlowraError.isFlowraError(error)) throw error;
-        const clash = duplicateKeyIndex(error);
-        if (clash === 'position' || clash === 'stream_version') {
-          if (attempt >= MAX_PLACEMENT_ATTEMPTS || Date.now() > deadline) {
-            throw new StoreUnavailableError('append', error, streamId);
-          }
-          // Our own earlier attempt may be the one holding the place if its reply was lost.
-          if (clash === 'stream_version') lookUpIds = true;
-          await sleep(Math.random() * Math.min(20, 2 ** Math.min(attempt, 5)));
-          continue;
-        }
-        if (isTransientMongoError(error) && transientFailures < this.#maxTransientRetries) {
-          transientFailures++;
-          lookUpIds = true;
-          await sleep(Math.min(2_000, 50 * 2 ** transientFailures) * (0.5 + Math.random()));
-          continue;
-        }
-        throw new StoreUnavailableError('append', error, streamId);
-      }
-    }
+    return this.#committer.submit({
+      streamId,
+      ids: prepared.map((e) => e.eventId),
+      commit,
+      expected: expectedVersion,
+      // Event ids alone tell a retried append from a new one when the version check cannot.
+      lookUpIds: callerIds && (expectedVersion === 'any' || expectedVersion === 'stream_exists'),
+    });
   }
 
   /** The original result when these ids are already one commit of the stream (a retry). */

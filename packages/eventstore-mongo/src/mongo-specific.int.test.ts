@@ -13,7 +13,7 @@ import { INDEXES, migrate } from './schema.js';
 const run = promisify(execFile);
 const tsx = createRequire(import.meta.url).resolve('tsx');
 
-/** A `Db` whose first `insertOne` on `events` succeeds on the server but loses its reply. */
+/** A `Db` whose first insert into `events` succeeds on the server but loses its reply. */
 function losingFirstReply(db: Db): { db: Db; lost: () => number } {
   let lost = 0;
   const proxy = new Proxy(db, {
@@ -24,9 +24,9 @@ function losingFirstReply(db: Db): { db: Db; lost: () => number } {
         if (name !== 'events') return collection;
         return new Proxy(collection, {
           get(c, p, r) {
-            if (p !== 'insertOne') return Reflect.get(c, p, r);
-            return async (...args: Parameters<typeof c.insertOne>) => {
-              const result = await c.insertOne(...args);
+            if (p !== 'insertMany') return Reflect.get(c, p, r);
+            return async (...args: Parameters<typeof c.insertMany>) => {
+              const result = await c.insertMany(...args);
               if (lost++ === 0) {
                 const error = new Error('connection reset after the write was applied');
                 error.name = 'MongoNetworkError';
@@ -174,6 +174,42 @@ describeMongo('MongoEventStore specifics', (mongo) => {
       expect((await store.getEvents(streamId)).map((e) => e.type)).toEqual(['A', 'B']);
     }
     expect(await db.collection('events').countDocuments({})).toBe(2);
+  });
+
+  it('group commit places concurrent appends of one store with fewer writes, each still checked', async () => {
+    const { db } = await mongo.freshDb('group');
+    let writes = 0;
+    const counting = new Proxy(db, {
+      get(target, prop, receiver) {
+        if (prop !== 'collection') return Reflect.get(target, prop, receiver);
+        return (name: string, options?: object) => {
+          const collection = target.collection(name, options);
+          return new Proxy(collection, {
+            get(c, p, r) {
+              if (p === 'insertMany') writes++;
+              return Reflect.get(c, p, r);
+            },
+          });
+        };
+      },
+    });
+    const store = new MongoEventStore(counting);
+    await store.append('g-0', [{ type: 'A', data: {} }]);
+    writes = 0;
+    const results = await Promise.allSettled([
+      ...Array.from({ length: 12 }, (_, i) =>
+        store.append(`g-${i + 1}`, [{ type: 'A', data: { i } }], 'no_stream'),
+      ),
+      store.append('g-0', [{ type: 'A', data: {} }], 0),
+    ]);
+    expect(results.slice(0, 12).every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(results[12]).toMatchObject({
+      status: 'rejected',
+      reason: { name: 'ConcurrencyError', actualVersion: 1 },
+    });
+    expect(writes).toBeLessThan(12);
+    const positions = (await collect(store.readAll())).map((e) => e.position);
+    expect(positions).toEqual(positions.map((_, i) => i + 1));
   });
 
   it('refuses a commit over 16 MB naming the stream and the event; writes nothing', async () => {
