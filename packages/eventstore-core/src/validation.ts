@@ -123,6 +123,105 @@ function setOwn(target: Record<string, unknown>, key: string, value: unknown) {
   }
 }
 
+// The walk below keeps its path and ancestors in shared stacks and formats a path only for
+// an error: event data is cloned on every append, so the common case allocates nothing extra.
+const pathKeys: (string | number)[] = [];
+const ancestors: object[] = [];
+
+function pathOf(root: string, extra?: string): string {
+  let out = root;
+  for (const key of pathKeys) out += typeof key === 'number' ? `[${key}]` : `.${key}`;
+  return extra === undefined ? out : `${out}.${extra}`;
+}
+
+function cloneValue(
+  v: unknown,
+  root: string,
+  context: Context,
+  freeze: boolean,
+  depth: number,
+): unknown {
+  switch (typeof v) {
+    case 'string':
+      if (!isWellFormedString(v)) {
+        throw new ValidationError(pathOf(root), 'string contains a lone UTF-16 surrogate', context);
+      }
+      return v;
+    case 'number':
+    case 'boolean':
+      return v;
+    case 'undefined':
+      return undefined;
+    case 'bigint':
+    case 'symbol':
+    case 'function':
+      throw new ValidationError(
+        pathOf(root),
+        `must be JSON-like data, got ${describe(v)}`,
+        context,
+      );
+  }
+  if (v === null) return null;
+  const obj = v as object;
+  if (depth > MAX_DATA_DEPTH) {
+    throw new ValidationError(pathOf(root), `nests deeper than ${MAX_DATA_DEPTH} levels`, context);
+  }
+  if (obj instanceof Date) {
+    if (Number.isNaN(obj.getTime())) {
+      throw new ValidationError(pathOf(root), 'is an invalid Date', context);
+    }
+    const copy = new Date(obj.getTime());
+    return freeze ? Object.freeze(copy) : copy;
+  }
+  if (ancestors.includes(obj)) throw new ValidationError(pathOf(root), 'is circular', context);
+  if (Array.isArray(obj)) {
+    ancestors.push(obj);
+    const out = new Array<unknown>(obj.length);
+    for (let i = 0; i < obj.length; i++) {
+      pathKeys.push(i);
+      const item = cloneValue(obj[i], root, context, freeze, depth + 1);
+      pathKeys.pop();
+      out[i] = item === undefined ? null : item;
+    }
+    ancestors.pop();
+    return freeze ? Object.freeze(out) : out;
+  }
+  if (!isPlainObject(obj)) {
+    throw new ValidationError(
+      pathOf(root),
+      `must be JSON-like data, got ${describe(obj)}`,
+      context,
+    );
+  }
+  if (Object.getOwnPropertySymbols(obj).length > 0) {
+    throw new ValidationError(pathOf(root), 'must not have symbol keys', context);
+  }
+  ancestors.push(obj);
+  const out: Record<string, unknown> = {};
+  for (const key in obj) {
+    if (!Object.hasOwn(obj, key)) continue;
+    if (key.includes('\0') || !isWellFormedString(key)) {
+      throw new ValidationError(
+        pathOf(root, key),
+        'key contains a NUL or a lone surrogate',
+        context,
+      );
+    }
+    pathKeys.push(key);
+    const item = cloneValue(
+      (obj as Record<string, unknown>)[key],
+      root,
+      context,
+      freeze,
+      depth + 1,
+    );
+    pathKeys.pop();
+    if (item !== undefined) setOwn(out, key, item);
+  }
+  ancestors.pop();
+  return freeze ? Object.freeze(out) : out;
+}
+
 /**
  * Validates a JSON-like value (plus Dates, NaN, ±Infinity and -0) and returns a frozen deep
  * copy, so the caller can neither pass what a store cannot keep nor mutate what it stored.
@@ -134,81 +233,24 @@ export function clonePlainData(
   context: Context = {},
   freeze = true,
 ): unknown {
-  const seen = new Set<object>();
-  const walk = (v: unknown, path: string, depth: number): unknown => {
-    switch (typeof v) {
-      case 'string':
-        if (!isWellFormedString(v)) {
-          throw new ValidationError(path, 'string contains a lone UTF-16 surrogate', context);
-        }
-        return v;
-      case 'number':
-      case 'boolean':
-        return v;
-      case 'undefined':
-        return undefined;
-      case 'bigint':
-      case 'symbol':
-      case 'function':
-        throw new ValidationError(path, `must be JSON-like data, got ${describe(v)}`, context);
-    }
-    if (v === null) return null;
-    const obj = v as object;
-    if (depth > MAX_DATA_DEPTH) {
-      throw new ValidationError(path, `nests deeper than ${MAX_DATA_DEPTH} levels`, context);
-    }
-    if (obj instanceof Date) {
-      if (Number.isNaN(obj.getTime())) {
-        throw new ValidationError(path, 'is an invalid Date', context);
-      }
-      const copy = new Date(obj.getTime());
-      return freeze ? Object.freeze(copy) : copy;
-    }
-    if (seen.has(obj)) throw new ValidationError(path, 'is circular', context);
-    if (Array.isArray(obj)) {
-      seen.add(obj);
-      const out = new Array<unknown>(obj.length);
-      for (let i = 0; i < obj.length; i++) {
-        const item = walk(obj[i], `${path}[${i}]`, depth + 1);
-        out[i] = item === undefined ? null : item;
-      }
-      seen.delete(obj);
-      return freeze ? Object.freeze(out) : out;
-    }
-    if (!isPlainObject(obj)) {
-      throw new ValidationError(path, `must be JSON-like data, got ${describe(obj)}`, context);
-    }
-    if (Object.getOwnPropertySymbols(obj).length > 0) {
-      throw new ValidationError(path, 'must not have symbol keys', context);
-    }
-    seen.add(obj);
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(obj)) {
-      if (key.includes('\0') || !isWellFormedString(key)) {
-        throw new ValidationError(
-          `${path}.${key}`,
-          'key contains a NUL or a lone surrogate',
-          context,
-        );
-      }
-      const item = walk((obj as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
-      if (item !== undefined) setOwn(out, key, item);
-    }
-    seen.delete(obj);
-    return freeze ? Object.freeze(out) : out;
-  };
-  return walk(value, field, 0);
+  pathKeys.length = 0;
+  ancestors.length = 0;
+  return cloneValue(value, field, context, freeze, 0);
 }
 
 export interface PreparedEvent {
   eventId: string;
+  /** The id was made here, not given by the caller: no earlier append can hold it. */
+  generatedId?: boolean;
   type: string;
   data: Record<string, unknown>;
   metadata: EventMetadata;
 }
 
+const NO_METADATA: EventMetadata = Object.freeze({});
+
 export function prepareMetadata(value: unknown, field: string, context: Context): EventMetadata {
-  if (value === undefined) return Object.freeze({});
+  if (value === undefined) return NO_METADATA;
   if (!isPlainObject(value)) {
     throw new ValidationError(field, `must be a plain object, got ${describe(value)}`, context);
   }
@@ -255,8 +297,10 @@ export function prepareEvents(
       );
     }
     let eventId: string;
+    let generatedId = false;
     if (event.eventId === undefined) {
       eventId = newId();
+      generatedId = true;
     } else if (isUuid(event.eventId)) {
       eventId = event.eventId.toLowerCase();
     } else {
@@ -276,6 +320,7 @@ export function prepareEvents(
     ids.add(eventId);
     out.push({
       eventId,
+      generatedId,
       type: event.type,
       data: clonePlainData(event.data, `${field}.data`, context) as Record<string, unknown>,
       metadata: prepareMetadata(event.metadata, `${field}.metadata`, context),
