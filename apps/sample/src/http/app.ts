@@ -1,0 +1,55 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Projector } from '../projections/projector.js';
+import type { TaskCard } from '../projections/task-board.js';
+import type { TimelineEntry } from '../projections/timeline.js';
+import type { Storage } from '../storage.js';
+import type { TenantRepositories } from '../tenancy.js';
+import type { AppEnv } from './app-env.js';
+import { boardRoutes } from './board-routes.js';
+import { chatRoutes } from './chat-routes.js';
+import { onError } from './errors.js';
+import { eventsRoute } from './events-route.js';
+import { messageRoutes } from './message-routes.js';
+import { PAGE_HTML } from './page.js';
+import { requireScope } from './scope.js';
+
+export interface AppDependencies {
+  storage: Storage;
+  repositories: TenantRepositories;
+  projectors: { board: Projector<TaskCard>; timeline: Projector<TimelineEntry> };
+  log?: (message: string, error?: unknown) => void;
+}
+
+/** The HTTP API: routes compose the packages; errors are mapped once, in `onError`. */
+export function createApp(deps: AppDependencies): Hono<AppEnv> {
+  const { storage, repositories, projectors, log = console.error } = deps;
+  const app = new Hono<AppEnv>();
+
+  app.onError(onError(log));
+  app.notFound((c) =>
+    c.json({ code: 'NOT_FOUND', message: `No route for ${c.req.method} ${c.req.path}` }, 404),
+  );
+  // Messages are at most 10,000 characters: anything much larger is not a Flowra request.
+  app.use(bodyLimit({ maxSize: 64 * 1024 }));
+
+  app.get('/', (c) => c.html(PAGE_HTML));
+  app.get('/health', async (c) =>
+    c.json({
+      status: 'ok',
+      store: storage.kind,
+      head: await storage.headPosition(),
+      projections: {
+        [projectors.board.name]: projectors.board.position,
+        [projectors.timeline.name]: projectors.timeline.position,
+      },
+    }),
+  );
+
+  for (const path of ['/chats', '/chats/*', '/board', '/events']) app.use(path, requireScope);
+  app.route('/chats', chatRoutes(repositories, storage.readModels));
+  app.route('/chats/:chatId/messages', messageRoutes(repositories));
+  app.route('/board', boardRoutes(storage.readModels, projectors.board));
+  app.route('/events', eventsRoute(storage.store));
+  return app;
+}
