@@ -29,6 +29,23 @@ describe('mongo error classification', () => {
     ).toBe(true);
     expect(isTransientMongoError({ code: 2, hasErrorLabel: () => false })).toBe(false);
     expect(isTransientMongoError('nope')).toBe(false);
+    expect(
+      isTransientMongoError({
+        name: 'MongoBulkWriteError',
+        message: 'connection 3 to 127.0.0.1:1 closed',
+        writeErrors: [],
+      }),
+    ).toBe(true);
+    expect(
+      isTransientMongoError({
+        name: 'MongoBulkWriteError',
+        message: 'E11000',
+        writeErrors: [{ code: 11000 }],
+      }),
+    ).toBe(false);
+    expect(isTransientMongoError({ name: 'Error', cause: { name: 'MongoNetworkError' } })).toBe(
+      true,
+    );
   });
 
   it('names the stream and the largest event of an oversized commit', () => {

@@ -27,10 +27,20 @@ interface MongoLikeError {
  * By name and label rather than `instanceof`, so errors from another copy of the driver
  * (the application's `Db` may come from its own `mongodb`) are recognised too.
  */
-export function isTransientMongoError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as MongoLikeError;
+export function isTransientMongoError(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 3) return false;
+  const e = error as MongoLikeError & { cause?: unknown; writeErrors?: unknown[] };
   if (e.name && TRANSIENT_NAMES.has(e.name)) return true;
+  if (e.cause !== undefined && isTransientMongoError(e.cause, depth + 1)) return true;
+  // Without retryable writes, a connection lost under insertMany surfaces as a bulk write
+  // error that holds no write error of its own: the write's outcome is unknown, not refused.
+  if (
+    e.name === 'MongoBulkWriteError' &&
+    !(Array.isArray(e.writeErrors) && e.writeErrors.length > 0) &&
+    /connection|socket|network|closed|timed out|ECONNRESET|EPIPE/i.test(e.message ?? '')
+  ) {
+    return true;
+  }
   if (typeof e.hasErrorLabel === 'function') {
     if (e.hasErrorLabel('RetryableWriteError') || e.hasErrorLabel('TransientTransactionError'))
       return true;

@@ -1,0 +1,126 @@
+import { InMemoryEventStore } from '@flowra/eventstore-core';
+import { type Measurement, measure } from './measurement.js';
+import { sampleEvents } from './sample-events.js';
+
+export interface InMemorySizes {
+  runs: number;
+  appendsOfOne: number;
+  appendsOfHundred: number;
+  streamEvents: number;
+  logEvents: number;
+}
+
+export const IN_MEMORY_SIZES: Record<'full' | 'quick', InMemorySizes> = {
+  full: {
+    runs: 10,
+    appendsOfOne: 20_000,
+    appendsOfHundred: 1_000,
+    streamEvents: 100_000,
+    logEvents: 1_000_000,
+  },
+  quick: {
+    runs: 5,
+    appendsOfOne: 5_000,
+    appendsOfHundred: 200,
+    streamEvents: 20_000,
+    logEvents: 100_000,
+  },
+};
+
+async function count(
+  iterable: AsyncIterable<unknown>,
+  expected: number,
+  what: string,
+): Promise<void> {
+  let n = 0;
+  for await (const _ of iterable) n++;
+  if (n !== expected) throw new Error(`${what} yielded ${n} events, expected ${expected}`);
+}
+
+/** Append throughput (batches of 1 and 100), readStream of one long stream, readAll of the log. */
+export async function benchInMemory(sizes: InMemorySizes): Promise<Measurement[]> {
+  const rows: Measurement[] = [];
+  const one = sampleEvents(1_000);
+  const hundred = Array.from({ length: 10 }, (_, i) => sampleEvents(100, i * 100));
+
+  let store = new InMemoryEventStore();
+  const fresh = async () => {
+    await store.close();
+    store = new InMemoryEventStore();
+  };
+
+  rows.push(
+    await measure(
+      'in-memory append, batches of 1',
+      async () => {
+        for (let i = 0; i < sizes.appendsOfOne; i++) {
+          await store.append(`chat-${i % 1_000}`, [one[i % one.length]!]);
+        }
+      },
+      {
+        runs: sizes.runs,
+        events: sizes.appendsOfOne,
+        beforeEach: fresh,
+        note: `${sizes.appendsOfOne} appends over 1,000 streams, expected 'any'`,
+      },
+    ),
+  );
+  rows.push(
+    await measure(
+      'in-memory append, batches of 100',
+      async () => {
+        for (let i = 0; i < sizes.appendsOfHundred; i++) {
+          await store.append(`chat-${i % 1_000}`, hundred[i % hundred.length]!);
+        }
+      },
+      {
+        runs: sizes.runs,
+        events: sizes.appendsOfHundred * 100,
+        beforeEach: fresh,
+        note: `${sizes.appendsOfHundred * 100} events in ${sizes.appendsOfHundred} appends; target >= 1,000,000 events/s`,
+      },
+    ),
+  );
+
+  // One store holds both: a long stream inside a long log.
+  await fresh();
+  const chunk = sampleEvents(1_000);
+  for (let v = 0; v < sizes.streamEvents; v += chunk.length) await store.append('chat-long', chunk);
+  for (let p = sizes.streamEvents, i = 0; p < sizes.logEvents; p += chunk.length, i++) {
+    await store.append(`chat-${i}`, chunk);
+  }
+  if (store.headPosition !== sizes.logEvents)
+    throw new Error(`log holds ${store.headPosition} events`);
+  const readStore = store;
+
+  rows.push(
+    await measure(
+      `in-memory readStream of a ${sizes.streamEvents.toLocaleString('en')}-event stream`,
+      () => count(readStore.readStream('chat-long'), sizes.streamEvents, 'readStream'),
+      { runs: sizes.runs, events: sizes.streamEvents, note: 'target >= 5,000,000 events/s' },
+    ),
+  );
+  rows.push(
+    await measure(
+      `in-memory readAll of ${sizes.logEvents.toLocaleString('en')} events`,
+      () => count(readStore.readAll(), sizes.logEvents, 'readAll'),
+      { runs: sizes.runs, events: sizes.logEvents, note: 'target >= 5,000,000 events/s' },
+    ),
+  );
+  rows.push(
+    await measure(
+      `in-memory getEvents of a ${sizes.streamEvents.toLocaleString('en')}-event stream`,
+      async () => {
+        const events = await readStore.getEvents('chat-long');
+        if (events.length !== sizes.streamEvents) throw new Error('getEvents came back short');
+      },
+      {
+        runs: sizes.runs,
+        events: sizes.streamEvents,
+        note: 'the array form of readStream, for comparison',
+      },
+    ),
+  );
+  await store.close();
+  return rows;
+}

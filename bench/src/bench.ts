@@ -1,0 +1,149 @@
+/**
+ * `pnpm bench [--quick]`: throughput and latency of the in-memory and MongoDB stores, each
+ * adapter figure next to a baseline measured in the same process on the same server. Writes
+ * a table to the terminal and results/latest.json. A measurement: no thresholds.
+ */
+import { InMemoryEventStore } from '@flowra/eventstore-core';
+import { MongoEventStore } from '@flowra/eventstore-mongo';
+import { readArgs } from './cli-args.js';
+import { benchConcurrency, CONCURRENCY_SIZES } from './bench-concurrency.js';
+import { benchInMemory, IN_MEMORY_SIZES } from './bench-in-memory.js';
+import { benchMongoVsRaw, MONGO_SIZES } from './bench-mongo-vs-raw.js';
+import { benchRepository, type RepositoryResult } from './bench-repository.js';
+import type { Measurement } from './measurement.js';
+import { startMongoTarget } from './mongo-target.js';
+import {
+  type BenchReport,
+  formatRatios,
+  formatTable,
+  RATIO_NAMES,
+  RESULTS_FILE,
+  type Ratios,
+  writeReport,
+} from './results-report.js';
+
+const args = readArgs();
+const mode = args.quick ? 'quick' : 'full';
+const started = performance.now();
+const rows: Measurement[] = [];
+const notes: string[] = [
+  'Ratios *_adapter_vs_raw and load10k_snapshot_vs_replay are median time of the first over the second (below 1: the first is faster); concurrent8_adapter_vs_raw_throughput is appends/s of the adapter over the raw driver (above 1: the adapter is faster).',
+  'The stores run from their TypeScript sources through tsx, whose keepNames transform adds some overhead on hot paths compared with the tsup build.',
+];
+const ratios = Object.fromEntries(RATIO_NAMES.map((n) => [n, null])) as Ratios;
+const timeRatio = (a: Measurement, b: Measurement) => round2(a.median_ms / b.median_ms);
+const round2 = (n: number) => Math.round(n * 100) / 100;
+const section = (title: string) =>
+  console.error(`[bench] ${title} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+let failed = false;
+
+console.error(`[bench] mode ${mode}, node ${process.version}`);
+let server = 'in-memory';
+let repositoryRatioFrom: RepositoryResult | undefined;
+try {
+  section('in-memory store');
+  rows.push(...(await benchInMemory(IN_MEMORY_SIZES[mode])));
+  section('repository on the in-memory store');
+  const memStore = new InMemoryEventStore();
+  const memRepo = await benchRepository(memStore, 'in-memory', {
+    runs: args.quick ? 5 : 10,
+    events: 10_000,
+    tail: 50,
+  });
+  rows.push(...memRepo.rows);
+  repositoryRatioFrom = memRepo;
+  await memStore.close();
+
+  section('starting MongoDB');
+  const target = await startMongoTarget();
+  if (!target) {
+    notes.push('No MongoDB server was available: the MongoDB figures and ratios are missing.');
+  } else {
+    server = target.label;
+    console.error(`[bench] MongoDB: ${target.label}`);
+    if (target.isEmulator) {
+      notes.push(
+        `The MongoDB figures come from ${target.label}, a wire-protocol emulator: they show the harness works, not how MongoDB performs.`,
+      );
+    }
+    try {
+      const client = await target.connect();
+      section('MongoDB adapter vs raw driver');
+      const vsRaw = await benchMongoVsRaw(
+        client.db(target.freshDbName('bench_adapter')),
+        client.db(target.freshDbName('bench_raw')),
+        MONGO_SIZES[mode],
+      );
+      rows.push(...vsRaw.rows);
+      ratios.append100_adapter_vs_raw = timeRatio(...vsRaw.append);
+      ratios.load1000_adapter_vs_raw = timeRatio(...vsRaw.load);
+      ratios.readall10k_adapter_vs_raw = timeRatio(...vsRaw.log);
+      const sizes = MONGO_SIZES[mode];
+      if (sizes.streamEvents !== 1_000 || sizes.logEvents !== 10_000) {
+        notes.push(
+          `Quick mode: load1000 measured on ${sizes.streamEvents} events, readall10k on ${sizes.logEvents}.`,
+        );
+      }
+
+      section('MongoDB concurrency');
+      const monitored = await target.connect({ monitorCommands: true, maxPoolSize: 32 });
+      const conc = await benchConcurrency(
+        monitored,
+        monitored.db(target.freshDbName('bench_conc_adapter')),
+        monitored.db(target.freshDbName('bench_conc_raw')),
+        CONCURRENCY_SIZES[mode],
+      );
+      rows.push(...conc.rows);
+      if (conc.adapterDistinct.events_per_s && conc.rawDistinct.events_per_s) {
+        ratios.concurrent8_adapter_vs_raw_throughput = round2(
+          conc.adapterDistinct.events_per_s / conc.rawDistinct.events_per_s,
+        );
+      }
+
+      section('repository on MongoDB');
+      const mongoStore = new MongoEventStore(client.db(target.freshDbName('bench_repo')));
+      const events = args.quick ? 2_000 : 10_000;
+      repositoryRatioFrom = await benchRepository(mongoStore, 'mongo', {
+        runs: 10,
+        events,
+        tail: 50,
+      });
+      rows.push(...repositoryRatioFrom.rows);
+      if (events !== 10_000)
+        notes.push(
+          `Quick mode: load10k_snapshot_vs_replay measured on MongoDB with a ${events}-event Chat.`,
+        );
+      await mongoStore.close();
+    } finally {
+      await target.stop();
+    }
+  }
+  if (repositoryRatioFrom) {
+    ratios.load10k_snapshot_vs_replay = timeRatio(
+      repositoryRatioFrom.snapshot,
+      repositoryRatioFrom.replay,
+    );
+  }
+} catch (error) {
+  failed = true;
+  console.error('[bench] failed:', error);
+  notes.push(`The run failed before it finished: ${(error as Error).message}`);
+}
+
+const report: BenchReport = {
+  server,
+  node: process.version,
+  when: new Date().toISOString(),
+  mode,
+  results: rows,
+  ratios,
+  notes,
+};
+writeReport(report);
+console.log(`\nFlowra bench (${mode}) on ${server}, node ${process.version}\n`);
+console.log(formatTable(rows));
+console.log('\nratios:');
+console.log(formatRatios(ratios));
+console.log(`\n${notes.map((n) => `- ${n}`).join('\n')}`);
+console.log(`\nwrote ${RESULTS_FILE} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+process.exit(failed ? 1 : 0);

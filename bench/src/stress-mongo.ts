@@ -1,0 +1,144 @@
+import type { EventStore } from '@flowra/eventstore-core';
+import { MongoEventStore } from '@flowra/eventstore-mongo';
+import { MongoClient, type MongoClientOptions } from 'mongodb';
+import { runBadInputs } from './bad-inputs.js';
+import { prepareBadInputTarget } from './bad-input-target.js';
+import { checkCommitLog } from './commit-log-check.js';
+import { FaultProxy, type FaultRates } from './fault-proxy.js';
+import { runHostileCases } from './hostile-data.js';
+import type { MongoTarget } from './mongo-target.js';
+import { proxyTarget } from './proxied-uri.js';
+import type { SeededRandom } from './seeded-random.js';
+import { checkStore } from './stress-check.js';
+import { withoutReadPreference } from './wire-messages.js';
+import type { StressPlan } from './stress-plan.js';
+import type { StoreOutcome } from './stress-report.js';
+import { runWriters, subscribeFromStart, waitForSubscriber } from './stress-workload.js';
+
+export const FAULT_RATES: FaultRates = {
+  resetOnConnect: 0.05,
+  resetBeforeForward: 0.01,
+  dropReply: 0.012,
+  outagePerSecond: 0.06,
+};
+
+/** Low timeouts so a fault costs seconds, not minutes; a direct connection through the proxy. */
+const PROXIED_CLIENT: MongoClientOptions = {
+  directConnection: true,
+  serverSelectionTimeoutMS: 2_000,
+  connectTimeoutMS: 1_500,
+  socketTimeoutMS: 5_000,
+  heartbeatFrequencyMS: 500,
+  maxPoolSize: 10,
+};
+
+/**
+ * Writers and a subscription reach MongoDB through a fault-injecting proxy; the check, the
+ * bad inputs and the hostile data go through a direct client.
+ */
+export async function stressMongo(
+  target: MongoTarget,
+  rng: SeededRandom,
+  plan: StressPlan,
+): Promise<StoreOutcome> {
+  const started = performance.now();
+  const violations: string[] = [];
+  const direct = await target.connect();
+  const dbName = target.freshDbName('stress');
+  const directStore = new MongoEventStore(direct.db(dbName));
+  await directStore.migrate();
+
+  const address = proxyTarget(target.server.uri);
+  let proxy: FaultProxy | undefined;
+  let uri = target.server.uri;
+  if (address) {
+    // Over a direct connection drivers ask for primaryPreferred, which the emulator refuses.
+    proxy = new FaultProxy(
+      address,
+      rng.fork(),
+      FAULT_RATES,
+      target.isEmulator ? withoutReadPreference : undefined,
+    );
+    uri = address.viaProxy(await proxy.listen());
+  } else {
+    violations.push(
+      `no faults: a single TCP proxy cannot front ${target.server.uri.replace(/\/\/[^@]*@/, '//')}`,
+    );
+  }
+  // Two writer stores, as two processes would have. One as configured in production (the
+  // driver and the store retry what failed); one that retries nothing itself, so every fault
+  // reaches the writer, which retries with the same event ids.
+  const writerA = new MongoClient(uri, PROXIED_CLIENT);
+  const writerB = new MongoClient(uri, {
+    ...PROXIED_CLIENT,
+    retryWrites: false,
+    retryReads: false,
+  });
+  const reader = new MongoClient(uri, PROXIED_CLIENT);
+  const clients = [writerA, writerB, reader];
+  await Promise.all(clients.map((c) => c.connect()));
+  const writerStores: EventStore[] = [
+    new MongoEventStore(writerA.db(dbName), { maxTransientRetries: 4 }),
+    new MongoEventStore(writerB.db(dbName), { maxTransientRetries: 0 }),
+  ];
+  const subStore = new MongoEventStore(reader.db(dbName), {
+    pollIntervalMs: 50,
+    maxTransientRetries: 4,
+  });
+  const subscriber = subscribeFromStart(subStore);
+
+  proxy?.enable();
+  const now = Date.now();
+  const workload = await runWriters({
+    rng,
+    writers: plan.writers,
+    streams: plan.streams,
+    maxAppends: plan.maxAppends,
+    maxBatch: plan.maxBatch,
+    deadline: now + plan.seconds * 1_000,
+    retryDeadline: now + (plan.seconds + plan.graceSeconds) * 1_000,
+    maxConflicts: 50,
+    storeFor: (w) => writerStores[w % writerStores.length]!,
+    probeLanded: async (streamId, ids) => {
+      const stored = new Set((await directStore.getEvents(streamId)).map((e) => e.eventId));
+      return ids.every((id) => stored.has(id));
+    },
+    labelFor: (w) =>
+      w % writerStores.length === 0 ? 'store A, retries on' : 'store B, retries off',
+  });
+  proxy?.disable();
+
+  const head = await directStore.headPosition();
+  if (!(await waitForSubscriber(subscriber, head, plan.catchUpSeconds * 1_000))) {
+    violations.push(
+      `the subscription stopped at position ${subscriber.subscription.position} of ${head}${subscriber.subscription.error ? `: ${String(subscriber.subscription.error)}` : ` (stalled for ${plan.catchUpSeconds} s after the writers stopped)`}`,
+    );
+  }
+  await subscriber.subscription.close();
+  await Promise.all([...writerStores, subStore].map((s) => s.close()));
+  await Promise.all(clients.map((c) => c.close(true).catch(() => {})));
+  await proxy?.close();
+
+  const check = await checkStore(directStore, workload.batches, subscriber);
+  const commits = await checkCommitLog(direct.db(dbName));
+  if (commits.misplaced > 0) violations.push(...commits.findings.map((f) => `commit log: ${f}`));
+  await directStore.close();
+
+  const inputs = new MongoEventStore(direct.db(target.freshDbName('stress_inputs')));
+  const badTarget = await prepareBadInputTarget(inputs);
+  const bad = await runBadInputs(inputs, badTarget, true);
+  const hostile = await runHostileCases(inputs, 'mongo');
+  await inputs.close();
+  await direct.close();
+  return {
+    name: `mongo (${target.label})`,
+    check,
+    workload,
+    faults: proxy?.counts,
+    faultsInjected: proxy?.injected ?? 0,
+    bad,
+    hostile,
+    violations,
+    seconds: (performance.now() - started) / 1_000,
+  };
+}

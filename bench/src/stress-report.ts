@@ -1,0 +1,95 @@
+import type { BadInputReport } from './bad-inputs.js';
+import type { FaultCounts } from './fault-proxy.js';
+import type { HostileReport } from './hostile-data.js';
+import type { CheckResult } from './stress-check.js';
+import type { WorkloadStats } from './stress-workload.js';
+
+export interface StoreOutcome {
+  name: string;
+  check: CheckResult;
+  workload: WorkloadStats;
+  faults: FaultCounts | undefined;
+  faultsInjected: number;
+  bad: BadInputReport;
+  hostile: HostileReport;
+  /** Other violations: a stalled or failed subscription, misplaced commits, unexpected errors. */
+  violations: string[];
+  seconds: number;
+}
+
+const n = (x: number) => x.toLocaleString('en');
+
+export function mustBeZero(o: StoreOutcome): number {
+  const c = o.check;
+  return (
+    c.lost +
+    c.duplicated +
+    c.gaps +
+    c.partialBatches +
+    c.ackMismatches +
+    c.inconsistencies +
+    o.bad.failures.length +
+    o.hostile.failures.length +
+    o.workload.unexpected.length +
+    o.violations.length
+  );
+}
+
+export function storeLine(o: StoreOutcome): string {
+  const c = o.check;
+  const appends = c.acknowledgedBatches;
+  const parts = [
+    `${n(c.acknowledgedEvents)} acknowledged (${n(appends)} appends of ${n(o.workload.batches.length)} tried)`,
+    `${c.lost} lost`,
+    `${c.duplicated} duplicated`,
+    `${c.gaps} gaps`,
+    `${c.partialBatches} partial batches`,
+    `${c.ackMismatches + c.inconsistencies} inconsistencies`,
+    `${n(o.workload.conflicts)} conflicts retried`,
+    `${n(o.faultsInjected)} faults injected`,
+    `${n(o.workload.transientFailures)} failed calls retried (${o.workload.retriesAfterLanding} of them appends that had landed)`,
+    `${c.landedUnacknowledged} landed unacknowledged`,
+    `subscription saw ${n(c.subscriptionSaw)}/${n(c.storedEvents)}`,
+    `${o.bad.rejected}/${o.bad.tried} bad inputs rejected`,
+    `${o.hostile.roundTripped} hostile values round-tripped, ${o.hostile.rejectedClearly} rejected clearly of ${o.hostile.tried}`,
+    `${o.seconds.toFixed(1)} s`,
+  ];
+  return `${o.name}: ${parts.join(', ')}`;
+}
+
+export function detailLines(o: StoreOutcome): string[] {
+  const lines: string[] = [];
+  if (o.faults) {
+    const f = o.faults;
+    lines.push(
+      `  faults: ${f.resetOnConnect} resets on connect, ${f.resetBeforeForward} resets before a request, ${f.dropReply} replies dropped after the server acted, ${f.outages} outages (${f.refusedDuringOutage} connections refused), ${f.connections} connections`,
+    );
+  }
+  if (o.workload.failureKinds.size > 0) {
+    lines.push('  failed calls, retried with the same event ids:');
+    for (const [kind, { count, sample }] of [...o.workload.failureKinds].sort(
+      (a, b) => b[1].count - a[1].count,
+    )) {
+      lines.push(`    ${count} x ${kind}: ${sample}`);
+    }
+  }
+  const problems = [
+    ...o.check.findings,
+    ...o.bad.failures.map((f) => `bad input ${f}`),
+    ...o.hostile.failures.map((f) => `hostile data ${f}`),
+    ...o.workload.unexpected.map((u) => `unexpected error: ${u}`),
+    ...o.violations,
+  ];
+  for (const p of problems.slice(0, 30)) lines.push(`  FAIL ${p}`);
+  if (problems.length > 30) lines.push(`  ... and ${problems.length - 30} more`);
+  return lines;
+}
+
+export function finalLine(outcomes: readonly StoreOutcome[]): string {
+  const sum = (f: (o: StoreOutcome) => number) => outcomes.reduce((acc, o) => acc + f(o), 0);
+  return (
+    `stress: ${n(sum((o) => o.check.acknowledgedEvents))} acknowledged, ${sum((o) => o.check.lost)} lost, ` +
+    `${sum((o) => o.check.duplicated)} duplicated, ${sum((o) => o.check.gaps)} gaps, ` +
+    `${n(sum((o) => o.faultsInjected))} faults injected, ${sum((o) => o.bad.rejected)} bad inputs rejected`
+  );
+}

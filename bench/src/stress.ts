@@ -1,0 +1,84 @@
+/**
+ * `pnpm stress [--quick] [--seed N] [--seconds N]`: a seeded, bounded workload against the
+ * in-memory and MongoDB stores (faults injected on MongoDB), a full consistency check, and
+ * tables of hostile input. Exits non-zero when anything that must be 0 is not.
+ */
+import { readArgs } from './cli-args.js';
+import { startMongoTarget } from './mongo-target.js';
+import { SeededRandom, randomSeed } from './seeded-random.js';
+import { stressInMemory } from './stress-in-memory.js';
+import { stressMongo } from './stress-mongo.js';
+import { STRESS_PLANS, type StressPlan } from './stress-plan.js';
+import {
+  type StoreOutcome,
+  detailLines,
+  finalLine,
+  mustBeZero,
+  storeLine,
+} from './stress-report.js';
+
+const args = readArgs();
+const mode = args.quick ? 'quick' : 'full';
+const seed = args.seed ?? randomSeed();
+const plans = STRESS_PLANS[mode];
+const withSeconds = (plan: StressPlan): StressPlan =>
+  args.seconds === undefined ? plan : { ...plan, seconds: args.seconds };
+const memPlan = withSeconds(plans.inMemory);
+const mongoPlan = withSeconds(plans.mongo);
+const started = performance.now();
+console.log(`stress: seed ${seed} (repeat with --seed ${seed}), ${mode} mode`);
+
+// Everything is bounded; this only fires if something hangs, and says where.
+const limitSeconds =
+  memPlan.seconds +
+  memPlan.graceSeconds +
+  memPlan.catchUpSeconds +
+  mongoPlan.seconds +
+  mongoPlan.graceSeconds +
+  mongoPlan.catchUpSeconds +
+  120;
+let phase = 'starting';
+const watchdog = setTimeout(() => {
+  console.error(`stress: HANG — still in '${phase}' after ${limitSeconds} s (seed ${seed})`);
+  process.exit(3);
+}, limitSeconds * 1_000);
+watchdog.unref();
+
+const root = new SeededRandom(seed);
+const memRng = root.fork();
+const mongoRng = root.fork();
+const outcomes: StoreOutcome[] = [];
+const report = (o: StoreOutcome) => {
+  outcomes.push(o);
+  console.log(storeLine(o));
+  for (const line of detailLines(o)) console.log(line);
+};
+
+let failed = false;
+try {
+  phase = 'in-memory';
+  report(await stressInMemory(memRng, memPlan));
+  phase = 'starting MongoDB';
+  const target = await startMongoTarget();
+  if (!target) {
+    console.log('mongo: skipped, no MongoDB server (see above)');
+  } else {
+    try {
+      phase = 'mongo';
+      report(await stressMongo(target, mongoRng, mongoPlan));
+    } finally {
+      await target.stop();
+    }
+  }
+} catch (error) {
+  failed = true;
+  console.error(`stress: failed in '${phase}' (seed ${seed}):`, error);
+}
+clearTimeout(watchdog);
+
+const problems = outcomes.reduce((n, o) => n + mustBeZero(o), 0);
+console.log(finalLine(outcomes));
+console.log(
+  `stress: ${((performance.now() - started) / 1_000).toFixed(0)} s, seed ${seed}${problems > 0 ? `, ${problems} problems` : ''}`,
+);
+process.exit(failed || problems > 0 ? 1 : 0);
