@@ -1,0 +1,369 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collect } from '@flowra/eventstore-core';
+import { INDEXES, MongoEventStore } from '@flowra/eventstore-mongo';
+import { describeMongo } from '@flowra/test-mongo-server/vitest';
+import type { Db } from 'mongodb';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  type FlowraResult,
+  runFlowra,
+  startFlowra,
+  waitForOutput,
+} from './test-support/run-flowra.js';
+
+function expectCode(result: FlowraResult, code: number): void {
+  expect(result.code, `stderr: ${result.stderr}\nstdout: ${result.stdout}`).toBe(code);
+}
+
+/** A small store: the emulator is slow. 3 streams, 14 events, Dates and awkward values in data. */
+async function seed(db: Db): Promise<void> {
+  const store = new MongoEventStore(db);
+  try {
+    for (const chat of ['Chat-1', 'Chat-2', 'Order_7']) {
+      await store.append(chat, [
+        {
+          type: 'Opened',
+          data: { title: chat, openedAt: new Date(Date.UTC(2025, 0, 2, 3, 4, 5, 678)) },
+          metadata: { userId: 'u-1', correlationId: 'c-1', sentAt: new Date(42) },
+        },
+      ]);
+    }
+    for (let i = 1; i <= 4; i++) {
+      await store.append(i % 2 ? 'Chat-1' : 'Chat-2', [
+        {
+          type: 'Posted',
+          data: {
+            text: `m${i}`,
+            nested: {
+              when: [new Date(86_400_000 * i)],
+              $odd: { $date: 'x' },
+              'a.b': -0,
+              n: Number.NaN,
+            },
+          },
+        },
+        { type: 'Read', data: { by: 'u-2' } },
+      ]);
+    }
+    await store.append('Order_7', [
+      { type: 'Closed', data: {} },
+      { type: 'Archived', data: { inf: Number.NEGATIVE_INFINITY } },
+      { type: 'Purged', data: {} },
+    ]);
+    await store.saveSnapshot({
+      streamId: 'Chat-1',
+      version: 3,
+      data: { seen: 3 },
+      timestamp: new Date(7),
+    });
+  } finally {
+    await store.close();
+  }
+}
+
+describeMongo('flowra against the test server', (mongo) => {
+  let dir: string;
+  const target = (db: Db) => ['--uri', mongo.server!.uri, '--db', db.databaseName];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flowra-cli-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('migrate creates the schema; running it again creates nothing', async () => {
+    const { db } = await mongo.freshDb('cli_migrate');
+    const dry = await runFlowra(['migrate', '--dry-run', '--json', ...target(db)]);
+    expectCode(dry, 0);
+    expect(JSON.parse(dry.stdout).created).toEqual(
+      expect.arrayContaining(INDEXES.map((i) => `index ${i.collection}.${i.name}`)),
+    );
+    expect(
+      (
+        await db
+          .collection('events')
+          .listIndexes()
+          .toArray()
+          .catch(() => [])
+      ).length,
+    ).toBeLessThanOrEqual(1);
+
+    const first = await runFlowra(['migrate', '--json', ...target(db)]);
+    expectCode(first, 0);
+    const report = JSON.parse(first.stdout) as { created: string[] };
+    for (const index of INDEXES)
+      expect(report.created).toContain(`index ${index.collection}.${index.name}`);
+
+    const second = await runFlowra(['migrate', ...target(db)]);
+    expectCode(second, 0);
+    expect(second.stdout).not.toContain('Created');
+    expect(second.stdout).toContain('Schema up to date: nothing to create.');
+    for (const index of INDEXES)
+      expect(second.stdout).toContain(`= index ${index.collection}.${index.name}`);
+    const again = JSON.parse((await runFlowra(['migrate', '--json', ...target(db)])).stdout);
+    expect(again.created).toEqual([]);
+  });
+
+  it('stats counts events, streams, snapshots and types, and says when sizes are not reported', async () => {
+    const { db } = await mongo.freshDb('cli_stats');
+    await seed(db);
+    const json = await runFlowra(['stats', '--json', ...target(db)]);
+    expectCode(json, 0);
+    const stats = JSON.parse(json.stdout);
+    expect(stats).toMatchObject({
+      events: 14,
+      streams: 3,
+      snapshots: 1,
+      lastPosition: 14,
+      commits: 8,
+    });
+    expect(stats.eventsByType).toEqual(
+      [
+        { type: 'Opened', count: 3 },
+        { type: 'Posted', count: 4 },
+        { type: 'Read', count: 4 },
+        { type: 'Archived', count: 1 },
+        { type: 'Closed', count: 1 },
+        { type: 'Purged', count: 1 },
+      ].sort((a, b) => b.count - a.count || a.type.localeCompare(b.type)),
+    );
+    const human = await runFlowra(['stats', ...target(db)]);
+    expectCode(human, 0);
+    expect(human.stdout).toMatch(/Events\s+14/);
+    expect(human.stdout).toMatch(/Posted\s+4/);
+    for (const sizes of [stats.storage.database, stats.storage.events]) {
+      if (sizes === null) expect(human.stdout).toContain('not reported by this server');
+      else expect(sizes.dataSize).toBeGreaterThan(0);
+    }
+  });
+
+  it('read prints a stream forwards, backwards and limited, as a table or NDJSON', async () => {
+    const { db } = await mongo.freshDb('cli_read');
+    await seed(db);
+    const table = await runFlowra(['read', 'Chat-1', ...target(db)]);
+    expectCode(table, 0);
+    const rows = table.stdout.trim().split('\n');
+    expect(rows[0]).toMatch(/^VERSION\s+POSITION\s+TYPE/);
+    expect(rows).toHaveLength(6);
+    expect(rows[1]).toMatch(/^\s*1\s+1\s+Opened\s+/);
+    expect(rows[1]).toContain('{"title":"Chat-1","openedAt":{"$date":"2025-01-02T03:04:05.678Z"}}');
+
+    const json = await runFlowra([
+      'read',
+      'Chat-1',
+      '--backwards',
+      '--limit',
+      '2',
+      '--from',
+      '2',
+      '--json',
+      ...target(db),
+    ]);
+    expectCode(json, 0);
+    const events = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(events.map((e) => [e.version, e.type])).toEqual([
+      [5, 'Read'],
+      [4, 'Posted'],
+    ]);
+
+    const missing = await runFlowra(['read', 'Nope-1', '--json', ...target(db)]);
+    expect(missing).toMatchObject({ code: 0, stdout: '' });
+  });
+
+  it('export → import into a fresh database → verify is clean and both stores hold identical events', async () => {
+    const { db: source } = await mongo.freshDb('cli_src');
+    const { db: copy } = await mongo.freshDb('cli_copy');
+    await seed(source);
+    const file = join(dir, 'export.ndjson');
+
+    const exported = await runFlowra(['export', '--out', file, ...target(source)]);
+    expectCode(exported, 0);
+    expect(exported.stderr).toContain('Exported 14 events (positions 1–14)');
+    const text = await readFile(file, 'utf8');
+    expect(text.trim().split('\n')).toHaveLength(14);
+    const viaStdout = await runFlowra(['export', ...target(source)]);
+    expect(viaStdout.stdout).toBe(text);
+
+    const imported = await runFlowra(['import', file, ...target(copy)]);
+    expectCode(imported, 0);
+    expect(imported.stdout).toContain('Imported 14 events in 8 commits (positions 1–14)');
+
+    const verified = await runFlowra(['verify', ...target(copy)]);
+    expectCode(verified, 0);
+    expect(verified.stdout).toContain('OK: no problems found.');
+
+    const a = new MongoEventStore(source);
+    const b = new MongoEventStore(copy);
+    try {
+      const [left, right] = await Promise.all([collect(a.readAll()), collect(b.readAll())]);
+      expect(right).toHaveLength(14);
+      expect(right).toStrictEqual(left);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+    const original = await source
+      .collection('events')
+      .find({}, { sort: { position: 1 } })
+      .toArray();
+    const rebuilt = await copy
+      .collection('events')
+      .find({}, { sort: { position: 1 } })
+      .toArray();
+    const shape = (docs: typeof original) => docs.map(({ _id, ...doc }) => doc);
+    expect(shape(rebuilt)).toStrictEqual(shape(original));
+
+    // Running the same import again is a no-op.
+    const rerun = await runFlowra(['import', file, ...target(copy)]);
+    expectCode(rerun, 0);
+    expect(rerun.stdout).toContain('Already imported');
+    expect(await copy.collection('events').countDocuments()).toBe(8);
+
+    // An export of the copy is byte for byte the original export.
+    expect((await runFlowra(['export', ...target(copy)])).stdout).toBe(text);
+  });
+
+  it('import continues a log from an export --from slice, and refuses a slice that would leave a gap', async () => {
+    const { db: source } = await mongo.freshDb('cli_slice_src');
+    const { db: copy } = await mongo.freshDb('cli_slice_copy');
+    await seed(source);
+    const head = join(dir, 'head.ndjson');
+    const rest = join(dir, 'rest.ndjson');
+    const all = (await runFlowra(['export', ...target(source)])).stdout.split('\n');
+    await writeFile(head, `${all.slice(0, 5).join('\n')}\n`);
+    expectCode(await runFlowra(['export', '--from', '5', '--out', rest, ...target(source)]), 0);
+
+    const gap = await runFlowra(['import', rest, ...target(copy)]);
+    expectCode(gap, 1);
+    expect(gap.stderr).toContain('would leave a gap');
+    expect(
+      await copy.collection('events').countDocuments(),
+      'events written by a refused import',
+    ).toBe(0);
+
+    expectCode(await runFlowra(['import', head, ...target(copy)]), 0);
+    const continued = await runFlowra(['import', rest, ...target(copy)]);
+    expectCode(continued, 0);
+    expect(continued.stdout).toContain('Imported 9 events');
+    expectCode(await runFlowra(['verify', ...target(copy)]), 0);
+    expect((await runFlowra(['export', ...target(copy)])).stdout).toBe(all.join('\n'));
+  });
+
+  it('verify reports a gap after one commit document is deleted, and exits 1', async () => {
+    const { db } = await mongo.freshDb('cli_verify');
+    await seed(db);
+    expectCode(await runFlowra(['verify', ...target(db)]), 0);
+    // Positions 4–5: Chat-1's first Posted/Read commit.
+    const deleted = await db.collection('events').deleteOne({ position: 4 });
+    expect(deleted.deletedCount).toBe(1);
+
+    const human = await runFlowra(['verify', ...target(db)]);
+    expectCode(human, 1);
+    expect(human.stdout).toContain('positions 4–5 are missing');
+    expect(human.stdout).toContain("stream 'Chat-1' is missing versions 2–3");
+
+    const json = await runFlowra(['verify', '--json', ...target(db)]);
+    expectCode(json, 1);
+    const report = JSON.parse(json.stdout);
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p: { kind: string }) => p.kind)).toEqual(
+      expect.arrayContaining(['position-gap', 'version-gap']),
+    );
+  });
+
+  it('verify reports undecodable documents and missing indexes', async () => {
+    const { db } = await mongo.freshDb('cli_verify_bad');
+    await db.collection('events').insertOne({
+      aggregate_id: 'Chat-1',
+      aggregate_type: 'Chat',
+      version: 1,
+      last_version: 1,
+      position: 1,
+      last_position: 1,
+      created_at: new Date(),
+      events: [{ event_id: 'x', version: 1, data: {}, metadata: {}, created_at: new Date() }],
+    });
+    const result = await runFlowra(['verify', '--json', ...target(db)]);
+    expectCode(result, 1);
+    const kinds = JSON.parse(result.stdout).problems.map((p: { kind: string }) => p.kind);
+    expect(kinds).toContain('undecodable');
+    expect(kinds).toContain('index-missing');
+  });
+
+  it('tail prints an event appended while it runs, and exits 0 on SIGINT', async () => {
+    const { db } = await mongo.freshDb('cli_tail');
+    await seed(db);
+    const child = startFlowra(['tail', '--json', '--type', 'Live', ...target(db)]);
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('close', (code) => resolve(code)),
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    try {
+      await waitForOutput(child.stderr, /Following .* after position 14/);
+      const store = new MongoEventStore(db);
+      await store.append('Chat-2', [
+        { type: 'Ignored', data: {} },
+        { type: 'Live', data: { at: new Date(99) } },
+      ]);
+      await store.close();
+      const printed = await waitForOutput(child.stdout, /\n/);
+      const event = JSON.parse(printed.trim().split('\n')[0]!);
+      expect(event).toMatchObject({
+        streamId: 'Chat-2',
+        type: 'Live',
+        version: 7,
+        position: 16,
+        data: { at: { $date: '1970-01-01T00:00:00.099Z' } },
+      });
+      child.kill('SIGINT');
+      expect(await exited, stderr).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('import refuses a malformed line with its number and writes nothing', async () => {
+    const { db: source } = await mongo.freshDb('cli_bad_src');
+    const { db: copy } = await mongo.freshDb('cli_bad_copy');
+    await seed(source);
+    const lines = (await runFlowra(['export', ...target(source)])).stdout.trim().split('\n');
+    lines[6] = lines[6]!.replace(/"version":\d+/, '"version":"seven"');
+    const file = join(dir, 'malformed.ndjson');
+    await writeFile(file, `${lines.join('\n')}\n`);
+
+    const result = await runFlowra(['import', file, ...target(copy)]);
+    expectCode(result, 2);
+    expect(result.stderr).toContain(`${file} line 7: version must be a positive integer`);
+    expect(
+      await copy.collection('events').countDocuments(),
+      'events written by a refused import',
+    ).toBe(0);
+  });
+
+  it('import refuses a target whose log holds other events and writes nothing', async () => {
+    const { db: source } = await mongo.freshDb('cli_clash_src');
+    const { db: other } = await mongo.freshDb('cli_clash_other');
+    await seed(source);
+    const store = new MongoEventStore(other);
+    await store.append('Chat-1', [{ type: 'Elsewhere', data: {} }]);
+    await store.close();
+    const file = join(dir, 'clash.ndjson');
+    expectCode(await runFlowra(['export', '--out', file, ...target(source)]), 0);
+
+    const result = await runFlowra(['import', file, ...target(other)]);
+    expectCode(result, 1);
+    expect(result.stderr).toContain('import refused, nothing written');
+    expect(result.stderr).toMatch(
+      /line 1: the file has Opened .* where the target holds Elsewhere .*position 1\)/,
+    );
+    expect(await other.collection('events').countDocuments()).toBe(1);
+  });
+});

@@ -1,0 +1,44 @@
+import { migrate } from '@flowra/eventstore-mongo';
+import type { Connection } from '../connection.js';
+import { EXIT_OK } from '../exit-codes.js';
+import { writeLine } from '../output.js';
+import { stylesFor } from '../style.js';
+
+export interface MigrateCommandOptions {
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+export async function runMigrate(
+  conn: Connection,
+  options: MigrateCommandOptions,
+): Promise<number> {
+  const dryRun = options.dryRun === true;
+  const report = await migrate(conn.db, { dryRun });
+  const out = process.stdout;
+  if (options.json) {
+    await writeLine(out, JSON.stringify({ database: conn.target.dbName, dryRun, ...report }));
+    return EXIT_OK;
+  }
+  const s = stylesFor(out);
+  await writeLine(
+    out,
+    `${dryRun ? 'Dry run on' : 'Migrated'} database ${s.bold(conn.target.dbName)} at ${conn.target.hosts}` +
+      (dryRun ? ' (nothing changed)' : ''),
+  );
+  const section = async (title: string, mark: string, items: string[]) => {
+    if (items.length === 0) return;
+    await writeLine(out, `${title} (${items.length}):`);
+    for (const item of items) await writeLine(out, `  ${mark} ${item}`);
+  };
+  await section(dryRun ? 'Would create' : 'Created', s.green('+'), report.created);
+  await section('Already there', s.dim('='), report.existing);
+  await section(
+    'Skipped',
+    s.yellow('!'),
+    report.skipped.map((k) => `${k.name}: ${k.reason}`),
+  );
+  if (report.created.length === 0)
+    await writeLine(out, s.green('Schema up to date: nothing to create.'));
+  return EXIT_OK;
+}
