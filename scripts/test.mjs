@@ -27,6 +27,7 @@ const run = spawnSync('pnpm', ['exec', ...args], { cwd: root, stdio: 'inherit' }
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+let failedFiles = 0;
 const rows = [];
 for (const dir of workspaces) {
   const file = join(dir, 'test-results.json');
@@ -35,15 +36,20 @@ for (const dir of workspaces) {
   const p = report.numPassedTests ?? 0;
   const f = report.numFailedTests ?? 0;
   const s = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  // A suite that fails before its tests run counts no failed test: count the suite instead.
+  const ff = report.numFailedTestSuites ?? 0;
+  failedFiles += ff;
   passed += p;
   failed += f;
   skipped += s;
   rows.push(
-    `  ${dir.slice(root.length).padEnd(28)} ${String(p).padStart(4)} passed ${String(f).padStart(3)} failed ${String(s).padStart(3)} skipped`,
+    `  ${dir.slice(root.length).padEnd(28)} ${String(p).padStart(4)} passed ${String(f).padStart(3)} failed ${String(s).padStart(3)} skipped${ff ? `, ${ff} suite(s) failed` : ''}`,
   );
 }
 console.log('\nTest summary by workspace:');
 console.log(rows.join('\n'));
-console.log(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+if (failedFiles > 0)
+  console.log(`\n${failedFiles} test suite(s) failed to run: see their errors above.`);
+console.log(`\nTests: ${passed} passed, ${failed + failedFiles} failed, ${skipped} skipped`);
 const code = run.status ?? 1;
-process.exit(code !== 0 ? code : failed > 0 || passed === 0 ? 1 : 0);
+process.exit(code !== 0 ? code : failed + failedFiles > 0 || passed === 0 ? 1 : 0);

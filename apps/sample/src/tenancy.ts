@@ -1,6 +1,6 @@
 import { type Chat, ChatAggregate, type Message, MessageAggregate } from '@flowra/domain';
-import type { EventStore } from '@flowra/eventstore-core';
-import { EventSourcedRepository, LruCache, tenantStreamNaming } from '@flowra/repository';
+import { type EventStore, LruCache } from '@flowra/eventstore-core';
+import { EventSourcedRepository, tenantStreamNaming } from '@flowra/repository';
 
 interface TenantScope {
   chats: EventSourcedRepository<Chat>;

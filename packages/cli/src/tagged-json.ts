@@ -1,3 +1,4 @@
+import { setOwnProperty } from '@flowra/eventstore-core';
 /**
  * JSON cannot hold what event data may: Dates, NaN, ±Infinity and -0. Each of those is written as
  * a one-key tagged object — `{"$date":"2024-05-01T12:00:00.000Z"}` or
@@ -24,20 +25,6 @@ const SPECIAL_NUMBERS = new Map<string, number>([
   ['-0', -0],
 ]);
 
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') {
-    // Plain assignment would replace the prototype instead of keeping the key.
-    Object.defineProperty(target, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  } else {
-    target[key] = value;
-  }
-}
-
 function specialNumber(value: number): string | undefined {
   if (Number.isNaN(value)) return 'NaN';
   if (value === Number.POSITIVE_INFINITY) return 'Infinity';
@@ -57,7 +44,7 @@ export function toTaggedJson(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toTaggedJson);
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    setOwn(
+    setOwnProperty(
       out,
       key.startsWith('$') ? `$${key}` : key,
       toTaggedJson((value as Record<string, unknown>)[key]),
@@ -104,7 +91,7 @@ export function fromTaggedJson(value: unknown, path = '$'): unknown {
   const out: Record<string, unknown> = {};
   for (const key of keys) {
     const plain = key.startsWith('$$') ? key.slice(1) : key;
-    setOwn(out, plain, fromTaggedJson(record[key], `${path}.${plain}`));
+    setOwnProperty(out, plain, fromTaggedJson(record[key], `${path}.${plain}`));
   }
   return out;
 }

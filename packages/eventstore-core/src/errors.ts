@@ -25,6 +25,11 @@ export class FlowraError extends Error {
   static isFlowraError(value: unknown): value is FlowraError {
     return typeof value === 'object' && value !== null && BRAND in value;
   }
+
+  /** For `isInstance` checks of error classes defined in other packages. */
+  static hasName(value: unknown, name: string): boolean {
+    return hasBrand(value, name);
+  }
 }
 
 export class ConcurrencyError extends FlowraError {

@@ -16,11 +16,10 @@ import type {
   Subscription,
 } from './types.js';
 import {
-  assertExpectedVersion,
   assertNonNegativeInteger,
   assertStreamId,
   assertTypes,
-  prepareEvents,
+  prepareAppend,
   prepareSnapshot,
   validateReadAllOptions,
   validateReadStreamOptions,
@@ -115,12 +114,7 @@ export class InMemoryEventStore implements EventStore {
     expectedVersion: ExpectedVersion = 'any',
   ): AppendResult {
     this.#assertOpen('append');
-    assertStreamId(streamId);
-    assertExpectedVersion(expectedVersion, streamId);
-    const validated = prepareEvents(streamId, events);
-    const prepared = this.#registry
-      ? this.#registry.encodePrepared(streamId, validated)
-      : validated;
+    const prepared = prepareAppend(streamId, events, expectedVersion, this.#registry);
 
     const stream = this.#streams.get(streamId);
     const actual = stream?.events.length ?? 0;

@@ -53,8 +53,10 @@ export {
   clonePlainData,
   isPlainObject,
   isUuid,
+  prepareAppend,
   prepareEvents,
   prepareSnapshot,
+  setOwnProperty,
   validateReadAllOptions,
   validateReadStreamOptions,
   type PreparedEvent,
@@ -62,3 +64,4 @@ export {
   type ValidReadStreamOptions,
 } from './validation.js';
 export { collect } from './collect.js';
+export { LruCache } from './lru-cache.js';

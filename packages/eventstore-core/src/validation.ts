@@ -109,7 +109,8 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-function setOwn(target: Record<string, unknown>, key: string, value: unknown) {
+/** Sets an own property, also one named `__proto__`, without touching the prototype. */
+export function setOwnProperty(target: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__') {
     // Plain assignment would change the prototype instead of keeping the key.
     Object.defineProperty(target, key, {
@@ -216,7 +217,7 @@ function cloneValue(
       depth + 1,
     );
     pathKeys.pop();
-    if (item !== undefined) setOwn(out, key, item);
+    if (item !== undefined) setOwnProperty(out, key, item);
   }
   ancestors.pop();
   return freeze ? Object.freeze(out) : out;
@@ -327,6 +328,24 @@ export function prepareEvents(
     });
   }
   return out;
+}
+
+/**
+ * Everything an append checks before it touches storage: the stream id, the expected
+ * version, every event, and the registry's schemas when there is one.
+ */
+export function prepareAppend(
+  streamId: unknown,
+  events: unknown,
+  expectedVersion: unknown,
+  registry?: {
+    encodePrepared(streamId: string, prepared: readonly PreparedEvent[]): PreparedEvent[];
+  },
+): PreparedEvent[] {
+  assertStreamId(streamId);
+  assertExpectedVersion(expectedVersion, streamId);
+  const validated = prepareEvents(streamId, events);
+  return registry ? registry.encodePrepared(streamId, validated) : validated;
 }
 
 export interface ValidReadStreamOptions {

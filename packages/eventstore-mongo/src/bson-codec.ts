@@ -1,3 +1,4 @@
+import { setOwnProperty } from '@flowra/eventstore-core';
 import { Double } from 'mongodb';
 
 /**
@@ -42,19 +43,6 @@ export function decodeKey(key: string): string {
     out += next === 'd' ? '$' : next === 'p' ? '.' : '~';
   }
   return out;
-}
-
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') {
-    Object.defineProperty(target, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  } else {
-    target[key] = value;
-  }
 }
 
 /** Data already validated by the core (plain, JSON-like) made ready for BSON. */
@@ -102,7 +90,11 @@ export function decodeValue(value: unknown, path = 'data'): unknown {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     const plain = decodeKey(key);
-    setOwn(out, plain, decodeValue((value as Record<string, unknown>)[key], `${path}.${plain}`));
+    setOwnProperty(
+      out,
+      plain,
+      decodeValue((value as Record<string, unknown>)[key], `${path}.${plain}`),
+    );
   }
   return out;
 }

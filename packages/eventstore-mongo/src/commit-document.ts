@@ -1,6 +1,7 @@
 import type { ObjectId } from 'mongodb';
 import {
   EventDecodingError,
+  setOwnProperty,
   type EventMetadata,
   type PreparedEvent,
   type RecordedEvent,
@@ -67,16 +68,7 @@ function decodeMetadata(stored: Record<string, unknown>): EventMetadata {
     if (key === 'timestamp') continue;
     const name = FROM_STORED.get(key) ?? decodeKey(key);
     const value = decodeValue(stored[key], `metadata.${name}`);
-    if (name === '__proto__') {
-      Object.defineProperty(out, name, {
-        value,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else {
-      out[name] = value;
-    }
+    setOwnProperty(out, name, value);
   }
   return out;
 }

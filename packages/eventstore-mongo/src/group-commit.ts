@@ -3,12 +3,12 @@ import {
   ConcurrencyError,
   type ExpectedVersion,
   FlowraError,
+  LruCache,
   StoreUnavailableError,
   satisfiesExpectedVersion,
 } from '@flowra/eventstore-core';
 import { type Collection, ObjectId, type WriteConcernSettings } from 'mongodb';
 import { type CommitDocument, placeCommit } from './commit-document.js';
-import { LruCache } from './lru-cache.js';
 import { duplicateKeyIndex, isTransientMongoError } from './mongo-errors.js';
 
 export type Head = Pick<CommitDocument, 'last_version' | 'last_position'>;

@@ -95,11 +95,6 @@ export class CommitTooLargeError extends FlowraError {
   }
 
   static isInstance(value: unknown): value is CommitTooLargeError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[Symbol.for('@flowra/eventstore-core/error')] ===
-        'CommitTooLargeError'
-    );
+    return FlowraError.hasName(value, 'CommitTooLargeError');
   }
 }

@@ -17,12 +17,11 @@ import {
   type SubscribeOptions,
   type Subscription,
   ValidationError,
-  assertExpectedVersion,
   assertNonNegativeInteger,
   assertStreamId,
   assertTypes,
   isRetryOf,
-  prepareEvents,
+  prepareAppend,
   prepareSnapshot,
   satisfiesExpectedVersion,
   startCatchUpSubscription,
@@ -165,12 +164,7 @@ export class MongoEventStore implements EventStore {
     expectedVersion: ExpectedVersion = 'any',
   ): Promise<AppendResult> {
     this.#assertOpen('append');
-    assertStreamId(streamId);
-    assertExpectedVersion(expectedVersion, streamId);
-    const validated = prepareEvents(streamId, events);
-    const prepared = this.#registry
-      ? this.#registry.encodePrepared(streamId, validated)
-      : validated;
+    const prepared = prepareAppend(streamId, events, expectedVersion, this.#registry);
     const commit = buildCommit(
       streamId,
       this.#aggregateTypeOf(streamId),

@@ -1,15 +1,5 @@
 import { FlowraError } from '@flowra/eventstore-core';
 
-const BRAND = Symbol.for('@flowra/eventstore-core/error');
-
-function branded(value: unknown, name: string): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as Record<symbol, unknown>)[BRAND] === name
-  );
-}
-
 export class AggregateNotFoundError extends FlowraError {
   readonly aggregateType: string;
   readonly aggregateId: string;
@@ -26,7 +16,7 @@ export class AggregateNotFoundError extends FlowraError {
   }
 
   static isInstance(value: unknown): value is AggregateNotFoundError {
-    return branded(value, 'AggregateNotFoundError');
+    return FlowraError.hasName(value, 'AggregateNotFoundError');
   }
 }
 
@@ -47,6 +37,6 @@ export class TenantMismatchError extends FlowraError {
   }
 
   static isInstance(value: unknown): value is TenantMismatchError {
-    return branded(value, 'TenantMismatchError');
+    return FlowraError.hasName(value, 'TenantMismatchError');
   }
 }

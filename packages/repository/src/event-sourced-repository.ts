@@ -4,12 +4,12 @@ import {
   type EventMetadata,
   type EventStore,
   type ExpectedVersion,
+  LruCache,
   type NewEvent,
   type RecordedEvent,
 } from '@flowra/eventstore-core';
 import type { AggregateFactory, RepositoryAggregate } from './aggregate.js';
 import { AggregateNotFoundError, TenantMismatchError } from './errors.js';
-import { LruCache } from './lru-cache.js';
 import { defaultStreamNaming, type StreamNamingStrategy } from './stream-naming.js';
 
 /** Who asked for a change: flows into the metadata of every event the change records. */

@@ -17,4 +17,3 @@ export {
   uuidV7Date,
   type StreamNamingStrategy,
 } from './stream-naming.js';
-export { LruCache } from './lru-cache.js';

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LruCache } from './lru-cache.js';
 import {
   defaultStreamNaming,
   hashStreamNaming,
@@ -46,18 +45,5 @@ describe('stream naming', () => {
     expect(() => defaultStreamNaming().streamId('Chat_x', 'a')).toThrow(/aggregateType/);
     expect(() => defaultStreamNaming().streamId('Chat', '')).toThrow(/aggregateId/);
     expect(uuidV7Date('019a8b2c-0000-7000-8000-000000000001').getTime()).toBe(0x019a8b2c0000);
-  });
-
-  it('LRU cache evicts the least recently used entry', () => {
-    const cache = new LruCache<string, number>(2);
-    cache.set('a', 1);
-    cache.set('b', 2);
-    expect(cache.get('a')).toBe(1);
-    cache.set('c', 3);
-    expect(cache.get('b')).toBeUndefined();
-    expect(cache.get('a')).toBe(1);
-    expect(cache.size).toBe(2);
-    cache.delete('a');
-    expect(cache.size).toBe(1);
   });
 });
