@@ -1,4 +1,5 @@
 import type { EventStore } from '@flowra/eventstore-core';
+import { enterPhase } from './stress-phase.js';
 import { MongoEventStore } from '@flowra/eventstore-mongo';
 import { MongoClient, type MongoClientOptions } from 'mongodb';
 import { runBadInputs } from './bad-inputs.js';
@@ -89,7 +90,13 @@ export async function stressMongo(
 
   proxy?.enable();
   const now = Date.now();
+  const inFlight = { appends: 0, reads: 0 };
+  enterPhase(
+    'mongo: writers',
+    () => `${inFlight.appends} appends and ${inFlight.reads} reads in flight`,
+  );
   const workload = await runWriters({
+    inFlight,
     rng,
     writers: plan.writers,
     streams: plan.streams,
@@ -108,22 +115,29 @@ export async function stressMongo(
   });
   proxy?.disable();
 
+  enterPhase(
+    'mongo: subscription catch-up',
+    () => `subscription at ${subscriber.subscription.position}`,
+  );
   const head = await directStore.headPosition();
   if (!(await waitForSubscriber(subscriber, head, plan.catchUpSeconds * 1_000))) {
     violations.push(
       `the subscription stopped at position ${subscriber.subscription.position} of ${head}${subscriber.subscription.error ? `: ${String(subscriber.subscription.error)}` : ` (stalled for ${plan.catchUpSeconds} s after the writers stopped)`}`,
     );
   }
+  enterPhase('mongo: closing stores, clients and the proxy');
   await subscriber.subscription.close();
   await Promise.all([...writerStores, subStore].map((s) => s.close()));
   await Promise.all(clients.map((c) => c.close(true).catch(() => {})));
   await proxy?.close();
 
+  enterPhase('mongo: checking the stored log (direct client)');
   const check = await checkStore(directStore, workload.batches, subscriber);
   const commits = await checkCommitLog(direct.db(dbName));
   if (commits.misplaced > 0) violations.push(...commits.findings.map((f) => `commit log: ${f}`));
   await directStore.close();
 
+  enterPhase('mongo: bad inputs and hostile data');
   const inputs = new MongoEventStore(direct.db(target.freshDbName('stress_inputs')));
   const badTarget = await prepareBadInputTarget(inputs);
   const bad = await runBadInputs(inputs, badTarget, true);

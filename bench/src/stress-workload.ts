@@ -43,6 +43,8 @@ export interface WorkloadOptions {
   deadline: number;
   /** Retrying one batch stops after this (ms since epoch); the batch's outcome is then unknown. */
   retryDeadline: number;
+  /** Counts of store calls under way, for the watchdog. */
+  inFlight?: { appends: number; reads: number };
   /** Conflicts one batch may meet before the writer gives it up. */
   maxConflicts: number;
   /** Store for each writer (several instances on one database, as several processes would have). */
@@ -126,7 +128,10 @@ export async function runWriters(options: WorkloadOptions): Promise<WorkloadStat
     const readVersion = async (streamId: string): Promise<number | undefined> => {
       for (;;) {
         try {
-          const v = await store.getStreamVersion(streamId);
+          if (options.inFlight) options.inFlight.reads++;
+          const v = await store.getStreamVersion(streamId).finally(() => {
+            if (options.inFlight) options.inFlight.reads--;
+          });
           known.set(streamId, v);
           return v;
         } catch (error) {
@@ -174,7 +179,10 @@ export async function runWriters(options: WorkloadOptions): Promise<WorkloadStat
           if (options.interleave && rng.chance(0.5)) await tick();
           batch.attempts++;
           try {
-            batch.result = await store.append(streamId, events, expected);
+            if (options.inFlight) options.inFlight.appends++;
+            batch.result = await store.append(streamId, events, expected).finally(() => {
+              if (options.inFlight) options.inFlight.appends--;
+            });
             batch.outcome = 'acked';
             known.set(streamId, batch.result.nextExpectedVersion);
             break;

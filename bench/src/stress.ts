@@ -4,6 +4,7 @@
  * tables of hostile input. Exits non-zero when anything that must be 0 is not.
  */
 import { readArgs } from './cli-args.js';
+import { enterPhase, stressPhase } from './stress-phase.js';
 import { startMongoTarget } from './mongo-target.js';
 import { SeededRandom, randomSeed } from './seeded-random.js';
 import { stressInMemory } from './stress-in-memory.js';
@@ -37,9 +38,11 @@ const limitSeconds =
   mongoPlan.graceSeconds +
   mongoPlan.catchUpSeconds +
   120;
-let phase = 'starting';
 const watchdog = setTimeout(() => {
-  console.error(`stress: HANG — still in '${phase}' after ${limitSeconds} s (seed ${seed})`);
+  const detail = stressPhase.detail();
+  console.error(
+    `stress: HANG — still in '${stressPhase.name}' after ${limitSeconds} s (seed ${seed})${detail ? `: ${detail}` : ''}`,
+  );
   process.exit(3);
 }, limitSeconds * 1_000);
 watchdog.unref();
@@ -56,15 +59,15 @@ const report = (o: StoreOutcome) => {
 
 let failed = false;
 try {
-  phase = 'in-memory';
+  enterPhase('in-memory');
   report(await stressInMemory(memRng, memPlan));
-  phase = 'starting MongoDB';
+  enterPhase('starting MongoDB');
   const target = await startMongoTarget();
   if (!target) {
     console.log('mongo: skipped, no MongoDB server (see above)');
   } else {
     try {
-      phase = 'mongo';
+      enterPhase('mongo');
       report(await stressMongo(target, mongoRng, mongoPlan));
     } finally {
       await target.stop();
@@ -72,7 +75,7 @@ try {
   }
 } catch (error) {
   failed = true;
-  console.error(`stress: failed in '${phase}' (seed ${seed}):`, error);
+  console.error(`stress: failed in '${stressPhase.name}' (seed ${seed}):`, error);
 }
 clearTimeout(watchdog);
 

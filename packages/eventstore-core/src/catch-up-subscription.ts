@@ -28,6 +28,8 @@ export interface CatchUpOptions extends Omit<SubscribeOptions, 'fromPosition'> {
   pageSize?: number;
   /** Upper bound of the back-off between retries after transient read errors. */
   maxRetryDelayMs?: number;
+  /** Transient read errors in a row after which the subscription stops with the last one (default 50). */
+  maxConsecutiveFailures?: number;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -83,7 +85,7 @@ class CatchUpSubscription implements Subscription {
 
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
-    const { pageSize = 500, maxRetryDelayMs = 5_000 } = this.options;
+    const { pageSize = 500, maxRetryDelayMs = 5_000, maxConsecutiveFailures = 50 } = this.options;
     let failures = 0;
     try {
       this.#position = await this.options.fromPosition;
@@ -115,7 +117,7 @@ class CatchUpSubscription implements Subscription {
           if (error instanceof HandlerFailure) throw error.cause;
           if (StoreClosedError.isInstance(error)) return;
           if (!this.source.isTransient?.(error)) throw error;
-          failures++;
+          if (++failures > maxConsecutiveFailures) throw error;
           await sleep(Math.min(maxRetryDelayMs, 50 * 2 ** Math.min(failures, 10)), signal);
         }
       }

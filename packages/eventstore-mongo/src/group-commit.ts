@@ -46,6 +46,16 @@ export interface GroupCommitDeps {
   onCommitted(): void;
 }
 
+/** A write acknowledged with fewer inserted documents than sent: placed again like a clash. */
+class UnconfirmedInsertError extends Error {
+  readonly code = 11000;
+  constructor(inserted: number, sent: number) {
+    super(
+      `insertMany acknowledged ${inserted} of ${sent} commits (E11000 position_unique assumed)`,
+    );
+  }
+}
+
 /** Bounds the places in the log one append may lose to other writers before giving up. */
 const MAX_PLACEMENT_ATTEMPTS = 10_000;
 
@@ -199,10 +209,20 @@ export class GroupCommitter {
     if (placed.length === 0) return;
 
     try {
-      await this.deps.events.insertMany(
+      const result = await this.deps.events.insertMany(
         placed.map((x) => x.doc),
         { ordered: true, writeConcern: this.deps.writeConcern },
       );
+      // An acknowledged write that stored fewer documents than it was given is a failed write
+      // for the rest (one server seen here answers a clash this way, with no error at all), so
+      // only what the `_id` check finds is acknowledged to callers.
+      if (result.insertedCount !== placed.length) {
+        await this.#afterFailedWrite(
+          placed,
+          new UnconfirmedInsertError(result.insertedCount, placed.length),
+        );
+        return;
+      }
       for (const { p, doc } of placed) {
         this.#sawCommit(p.streamId, doc);
         p.resolve({ nextExpectedVersion: doc.last_version, position: doc.last_position });

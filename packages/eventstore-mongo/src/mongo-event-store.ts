@@ -420,9 +420,10 @@ export class MongoEventStore implements EventStore {
         readAll: (o) => this.readAll(o),
         headPosition: () => this.headPosition(),
         waitForEvents: (_position, signal) => this.#waitForEvents(signal),
+        // A subscription lives long: any database failure is waited out and the read resumed
+        // from the last delivered position; the loop gives up only after many in a row.
         isTransient: (error) =>
-          isTransientMongoError(error) ||
-          (StoreUnavailableError.isInstance(error) && isTransientMongoError(error.cause)),
+          isTransientMongoError(error) || StoreUnavailableError.isInstance(error),
       },
       handler,
       { ...options, fromPosition: start },
