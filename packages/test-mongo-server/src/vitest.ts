@@ -135,10 +135,7 @@ export function useTestMongo(): TestMongoHandle {
  * server only in hooks and tests, or through `mongo.skipUnless(...)`, which handles a null server.
  */
 export function describeMongo(name: string, fn: (mongo: TestMongoHandle) => void): void {
-  if (!testMongoServer()) {
-    warnOnce(`${name}: ${NO_SERVER_REASON}`);
-    describe.skip(name, () => fn(useTestMongo()));
-    return;
-  }
-  describe(name, () => fn(useTestMongo()));
+  const missing = !testMongoServer();
+  if (missing) warnOnce(`${name}: ${NO_SERVER_REASON}`);
+  describe.skipIf(missing)(name, () => fn(useTestMongo()));
 }
