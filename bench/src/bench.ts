@@ -55,7 +55,7 @@ try {
   await memStore.close();
 
   section('starting MongoDB');
-  const target = await startMongoTarget();
+  const target = await startMongoTarget(args.server);
   if (!target) {
     notes.push('No MongoDB server was available: the MongoDB figures and ratios are missing.');
   } else {

@@ -7,9 +7,14 @@ export interface CliArgs {
   seed: number | undefined;
   /** Stress only: seconds of workload per store, overriding the mode's default. */
   seconds: number | undefined;
+  /** The MongoDB test server kind (uri, memory-server, jongodb, ferretdb); default: the tests' order. */
+  server: string | undefined;
 }
 
-/** `--quick`, `--seed N`, `--seconds N`; `pnpm run bench -- --quick` passes a bare `--` first. */
+/**
+ * `--quick`, `--seed N`, `--seconds N`, `--server KIND`; `pnpm run bench -- --quick` passes a
+ * bare `--` first.
+ */
 export function readArgs(argv: readonly string[] = process.argv.slice(2)): CliArgs {
   const { values } = parseArgs({
     args: argv.filter((a) => a !== '--'),
@@ -17,6 +22,7 @@ export function readArgs(argv: readonly string[] = process.argv.slice(2)): CliAr
       quick: { type: 'boolean', default: false },
       seed: { type: 'string' },
       seconds: { type: 'string' },
+      server: { type: 'string' },
     },
     strict: true,
   });
@@ -31,5 +37,6 @@ export function readArgs(argv: readonly string[] = process.argv.slice(2)): CliAr
     quick: values.quick ?? false,
     seed: int('seed', values.seed),
     seconds: int('seconds', values.seconds),
+    server: values.server,
   };
 }

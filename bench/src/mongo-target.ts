@@ -5,6 +5,7 @@ export interface MongoTarget {
   server: TestMongo;
   /** e.g. 'jongodb 0.1.6 emulator (not MongoDB), buildInfo 8.0.0-jongodb'. */
   label: string;
+  /** jongodb or FerretDB: not MongoDB, never read performance from it. */
   isEmulator: boolean;
   connect(options?: MongoClientOptions): Promise<MongoClient>;
   /** A database name no earlier run used (the emulator cannot drop databases). */
@@ -13,13 +14,15 @@ export interface MongoTarget {
 }
 
 /**
- * Finds a MongoDB the way the tests do (MONGODB_URI, mongodb-memory-server, then the jongodb
- * emulator); `undefined` with the reason logged when there is none.
+ * Finds a MongoDB the way the tests do (MONGODB_URI, mongodb-memory-server, the jongodb
+ * emulator, then FerretDB), or the kind `--server` names; `undefined` with the reason logged
+ * when there is none.
  */
-export async function startMongoTarget(): Promise<MongoTarget | undefined> {
+export async function startMongoTarget(kind?: string): Promise<MongoTarget | undefined> {
   let server: TestMongo;
   try {
-    server = await startTestMongo({ log: (m) => console.error(`[mongo] ${m}`) });
+    const env = kind ? { ...process.env, FLOWRA_TEST_MONGO: kind } : process.env;
+    server = await startTestMongo({ env, log: (m) => console.error(`[mongo] ${m}`) });
   } catch (error) {
     console.error(`[mongo] no MongoDB server: ${(error as Error).message}`);
     return undefined;
@@ -30,7 +33,7 @@ export async function startMongoTarget(): Promise<MongoTarget | undefined> {
   return {
     server,
     label: `${server.label}, buildInfo ${server.serverVersion}`,
-    isEmulator: server.kind === 'jongodb',
+    isEmulator: server.kind === 'jongodb' || server.kind === 'ferretdb',
     async connect(options = {}) {
       const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 10_000, ...options });
       await client.connect();

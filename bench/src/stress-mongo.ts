@@ -58,7 +58,7 @@ export async function stressMongo(
       address,
       rng.fork(),
       FAULT_RATES,
-      target.isEmulator ? withoutReadPreference : undefined,
+      target.server.kind === 'jongodb' ? withoutReadPreference : undefined,
     );
     uri = address.viaProxy(await proxy.listen());
   } else {

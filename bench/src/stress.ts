@@ -62,7 +62,7 @@ try {
   enterPhase('in-memory');
   report(await stressInMemory(memRng, memPlan));
   enterPhase('starting MongoDB');
-  const target = await startMongoTarget();
+  const target = await startMongoTarget(args.server);
   if (!target) {
     console.log('mongo: skipped, no MongoDB server (see above)');
   } else {

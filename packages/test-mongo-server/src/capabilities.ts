@@ -195,6 +195,8 @@ export function serverName(kind: TestMongoKind): string {
   switch (kind) {
     case 'jongodb':
       return 'jongodb emulator';
+    case 'ferretdb':
+      return 'FerretDB';
     case 'memory-server':
       return 'mongodb-memory-server';
     case 'uri':

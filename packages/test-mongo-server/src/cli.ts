@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { FERRETDB_VERSION, ensureFerretdb } from './ferretdb.js';
 import { NoTestMongoError, startTestMongo } from './start.js';
 import type { TestMongo } from './types.js';
 
@@ -7,14 +8,17 @@ const USAGE = `Usage: flowra-test-mongo <command>
   start   Start (or borrow, with MONGODB_URI) a MongoDB test server, print
             MONGODB_URI=<uri>
             MONGO_LABEL=<label>
-            MONGO_KIND=<uri|memory-server|jongodb>
+            MONGO_KIND=<uri|memory-server|jongodb|ferretdb>
             MONGO_CAPABILITIES=<json>
           as shell assignments (quoted where needed, so \`eval\` can read them), then keep it
           running until SIGINT or SIGTERM.
   probe   Start a server, print its label, kind, URI and capabilities as JSON, stop it.
+  build-ferretdb
+          Build FerretDB ${FERRETDB_VERSION} with Go into its cache folder (once; reused), print its path.
 
-Choice: MONGODB_URI, else mongodb-memory-server, else the jongodb emulator;
-FLOWRA_TEST_MONGO=uri|memory-server|jongodb forces one (none: act as if none).
+Choice: MONGODB_URI, else mongodb-memory-server, else the jongodb emulator, else FerretDB
+over PostgreSQL; FLOWRA_TEST_MONGO=uri|memory-server|jongodb|ferretdb forces one (none: act
+as if none).
 
 Example (bash):
   flowra-test-mongo start > mongo.env & pid=$!
@@ -78,6 +82,15 @@ async function main(argv: string[]): Promise<void> {
     const { stop, ...description } = mongo;
     process.stdout.write(`${JSON.stringify(description, null, 2)}\n`);
     await stop();
+    return;
+  }
+  if (command === 'build-ferretdb') {
+    try {
+      process.stdout.write(`${await ensureFerretdb()}\n`);
+    } catch (error) {
+      console.error(`flowra-test-mongo: ${(error as Error).message}`);
+      process.exit(1);
+    }
     return;
   }
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {

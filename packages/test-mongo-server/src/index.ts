@@ -14,3 +14,4 @@ export {
   type StartTestMongoOptions,
 } from './start.js';
 export { toProvided } from './provided.js';
+export { FERRETDB_VERSION, ensureFerretdb, ferretdbBinaryPath } from './ferretdb.js';

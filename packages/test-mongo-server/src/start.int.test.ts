@@ -22,6 +22,19 @@ const EMULATOR_CAPABILITIES: Capabilities = {
   projections: false,
 };
 
+/** What FerretDB 1.24.2 over PostgreSQL showed when probed here (2026-12-02). */
+const FERRETDB_CAPABILITIES: Capabilities = {
+  changeStreams: false,
+  transactions: false,
+  views: false,
+  uniqueMultikey: false,
+  pushOperator: true,
+  maxOperator: false,
+  dropDatabase: true,
+  collStats: true,
+  projections: true,
+};
+
 async function isUp(uri: string): Promise<boolean> {
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: 500 });
   try {
@@ -38,6 +51,10 @@ describeMongo('the provided test server', (mongo) => {
   it('has a label that says what it is', () => {
     const s = mongo.server!;
     if (s.kind === 'jongodb') expect(s.label).toBe('jongodb 0.1.6 emulator (not MongoDB)');
+    else if (s.kind === 'ferretdb')
+      expect(s.label).toMatch(
+        /^FerretDB 1\.24\.2 on (PostgreSQL \d+\.\d+|SQLite .*) \(not MongoDB\)$/,
+      );
     else
       expect(s.label).toMatch(
         /^MongoDB \d+\.\d+\.\d+\S* (replica set|standalone|sharded cluster) \(/,
@@ -79,6 +96,15 @@ describeMongo('the provided test server', (mongo) => {
     expect(skipUnless('pushOperator', 'maxOperator').reason).toBe(
       capabilityReason('pushOperator', mongo.server),
     );
+  });
+
+  it.skipIf(kind !== 'ferretdb')('reports what FerretDB 1.24 lacks, as measured', () => {
+    expect(mongo.server!.capabilities).toEqual(FERRETDB_CAPABILITIES);
+    expect(skipUnless('uniqueMultikey')).toEqual({
+      skip: true,
+      reason:
+        'the test server (FerretDB) does not enforce a unique index on an array field per element',
+    });
   });
 
   it.skipIf(kind !== 'memory-server')('reports every capability for a real replica set', () => {
@@ -162,6 +188,25 @@ describe('startTestMongo', () => {
   );
 });
 
+describe('FerretDB', () => {
+  it.skipIf(kind !== 'ferretdb')(
+    'starts over its own PostgreSQL, and stop() removes both',
+    async () => {
+      const mongo = await startTestMongo({
+        env: { ...process.env, FLOWRA_TEST_MONGO: 'ferretdb' },
+      });
+      try {
+        expect(mongo.kind).toBe('ferretdb');
+        expect(await isUp(mongo.uri)).toBe(true);
+      } finally {
+        await mongo.stop();
+      }
+      expect(await isUp(mongo.uri)).toBe(false);
+    },
+    60_000,
+  );
+});
+
 describe('flowra-test-mongo start', () => {
   it.skipIf(!server)('prints MONGODB_URI and MONGO_LABEL, serves until SIGTERM', async () => {
     const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
@@ -179,7 +224,7 @@ describe('flowra-test-mongo start', () => {
     }
     const uri = vars.MONGODB_URI?.replace(/^'(.*)'$/, '$1') ?? '';
     expect(uri).toMatch(/^mongodb(\+srv)?:\/\//);
-    expect(vars.MONGO_LABEL).toMatch(/^'(MongoDB|jongodb) .*'$/);
+    expect(vars.MONGO_LABEL).toMatch(/^'(MongoDB|jongodb|FerretDB) .*'$/);
     expect(await isUp(uri)).toBe(true);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

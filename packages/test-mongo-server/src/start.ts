@@ -3,11 +3,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { PROBE_VERSION, probeCapabilities } from './capabilities.js';
+import { FERRETDB_VERSION, startFerretdb } from './ferretdb.js';
 import { findJongodb, startJongodb } from './jongodb.js';
 import { tryMemoryServer } from './memory-server.js';
 import type { Capabilities, TestMongo, TestMongoKind } from './types.js';
 
-const KINDS: readonly TestMongoKind[] = ['uri', 'memory-server', 'jongodb'];
+const KINDS: readonly TestMongoKind[] = ['uri', 'memory-server', 'jongodb', 'ferretdb'];
 
 /** No server could be found (and none was forced). `reasons` says why each choice was passed over. */
 export class NoTestMongoError extends Error {
@@ -18,7 +19,7 @@ export class NoTestMongoError extends Error {
         reasons.join('; ') +
         '. Set MONGODB_URI to a MongoDB replica set, or install mongodb-memory-server binaries' +
         ' (MONGOMS_SYSTEM_BINARY / internet), or install the optional dependency' +
-        ' @jongodb/memory-server-bin-linux-x64-gnu (linux x64 glibc).',
+        ' @jongodb/memory-server-bin-linux-x64-gnu (linux x64 glibc), or Go and PostgreSQL for FerretDB.',
     );
   }
 }
@@ -34,8 +35,8 @@ interface Started {
   kind: TestMongoKind;
   uri: string;
   stop: () => Promise<void>;
-  /** For the emulator: its package version and a cache key for its capabilities. */
-  emulator?: { version: string; cacheKey: string };
+  /** For an emulator: what to call it and a cache key for its capabilities. */
+  emulator?: { label: string; cacheKey: string };
 }
 
 /**
@@ -78,8 +79,29 @@ async function startServer(env: NodeJS.ProcessEnv, log: (m: string) => void, ski
         kind: 'jongodb',
         uri: running.uri,
         stop: running.stop,
-        emulator: { version: pkg.version, cacheKey: `jongodb-${pkg.version}-${pkg.sha256}` },
+        emulator: {
+          label: `jongodb ${pkg.version} emulator (not MongoDB)`,
+          cacheKey: `jongodb-${pkg.version}-${pkg.sha256}`,
+        },
       } satisfies Started;
+    }
+  }
+
+  if (!forced || forced === 'ferretdb') {
+    try {
+      const running = await startFerretdb({ env, log });
+      return {
+        kind: 'ferretdb',
+        uri: running.uri,
+        stop: running.stop,
+        emulator: {
+          label: `FerretDB ${FERRETDB_VERSION} on ${running.backend} (not MongoDB)`,
+          cacheKey: `ferretdb-${FERRETDB_VERSION}-${running.backendKey}`,
+        },
+      } satisfies Started;
+    } catch (error) {
+      if (forced) throw error;
+      skipped.push((error as Error).message);
     }
   }
   throw new NoTestMongoError(skipped);
@@ -132,8 +154,9 @@ function topologyOf(hello: Record<string, unknown>): string {
  * 1. `MONGODB_URI` (used as is; if it does not answer, this throws rather than fall back);
  * 2. mongodb-memory-server's `MongoMemoryReplSet` (1 member, wiredTiger) when a real mongod is to be
  *    had: `MONGOMS_SYSTEM_BINARY`, a cached binary, or a download (checked for reachability first);
- * 3. the jongodb wire-protocol emulator (optional dependency), started on a free loopback port.
- * `FLOWRA_TEST_MONGO=uri|memory-server|jongodb` forces one choice (and its failure throws);
+ * 3. the jongodb wire-protocol emulator (optional dependency), started on a free loopback port;
+ * 4. FerretDB over a throw-away PostgreSQL (built once with Go, see `ensureFerretdb`).
+ * `FLOWRA_TEST_MONGO=uri|memory-server|jongodb|ferretdb` forces one choice (and its failure throws);
  * `FLOWRA_TEST_MONGO=none` acts as if none were available.
  * Throws `NoTestMongoError` when nothing is available. The server is probed for `capabilities`.
  */
@@ -173,10 +196,9 @@ export async function startTestMongo(options: StartTestMongoOptions = {}): Promi
       await client.close(true).catch(() => {});
     }
 
-    const label =
-      started.kind === 'jongodb'
-        ? `jongodb ${started.emulator?.version ?? ''} emulator (not MongoDB)`
-        : `MongoDB ${serverVersion} ${topology} (${started.kind === 'uri' ? 'MONGODB_URI' : 'mongodb-memory-server'})`;
+    const label = started.emulator
+      ? started.emulator.label
+      : `MongoDB ${serverVersion} ${topology} (${started.kind === 'uri' ? 'MONGODB_URI' : 'mongodb-memory-server'})`;
 
     return {
       uri: started.uri,

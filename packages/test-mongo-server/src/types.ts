@@ -1,9 +1,9 @@
 /** Where the test server came from. */
-export type TestMongoKind = 'uri' | 'memory-server' | 'jongodb';
+export type TestMongoKind = 'uri' | 'memory-server' | 'jongodb' | 'ferretdb';
 
 /**
  * What the live test server can do, measured by probing it (see `probeCapabilities`).
- * Real MongoDB replica sets have every capability; the jongodb emulator lacks several.
+ * Real MongoDB replica sets have every capability; the emulators (jongodb, FerretDB) lack several.
  */
 export interface Capabilities {
   /** `watch()` / `$changeStream` deliver change events. */
@@ -48,7 +48,10 @@ export const CAPABILITY_NAMES: readonly Capability[] = [
 export interface ProvidedMongo {
   uri: string;
   kind: TestMongoKind;
-  /** e.g. 'MongoDB 8.0.4 replica set (MONGODB_URI)' or 'jongodb 0.1.6 emulator (not MongoDB)'. */
+  /**
+   * e.g. 'MongoDB 8.0.4 replica set (MONGODB_URI)', 'jongodb 0.1.6 emulator (not MongoDB)' or
+   * 'FerretDB 1.24.2 on PostgreSQL 15.18 (not MongoDB)'.
+   */
   label: string;
   capabilities: Capabilities;
 }

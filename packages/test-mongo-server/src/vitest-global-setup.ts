@@ -3,6 +3,20 @@ import { isCI, toProvided } from './provided.js';
 import { NoTestMongoError, startTestMongo } from './start.js';
 import type { ProvidedMongo } from './types.js';
 
+/**
+ * `pnpm test` starts one server per pass and hands it to every package's run in
+ * FLOWRA_TEST_MONGO_SHARED (the JSON of a `ProvidedMongo`, or `null` for none).
+ */
+function sharedServer(): ProvidedMongo | null | undefined {
+  const raw = process.env.FLOWRA_TEST_MONGO_SHARED;
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as ProvidedMongo | null;
+  } catch {
+    throw new Error('FLOWRA_TEST_MONGO_SHARED is not the JSON of a test server description');
+  }
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
     /**
@@ -22,6 +36,12 @@ declare module 'vitest' {
 export default async function setup(
   project: TestProject,
 ): Promise<(() => Promise<void>) | undefined> {
+  const shared = sharedServer();
+  if (shared !== undefined) {
+    project.provide('mongo', shared);
+    console.log(`[mongo] using ${shared ? shared.label : 'no server'} (shared by the test run)`);
+    return undefined;
+  }
   let mongo: Awaited<ReturnType<typeof startTestMongo>>;
   try {
     mongo = await startTestMongo();
