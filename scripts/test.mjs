@@ -7,7 +7,7 @@
 // jongodb, FerretDB); FLOWRA_TEST_MONGO=<kind> forces one, and a list
 // (FLOWRA_TEST_MONGO=jongodb,ferretdb) runs everything on the first and the MongoDB suites
 // (`test:int`) again on each further server, each pass summarised under its server's label.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -30,6 +30,22 @@ const ci = !['', '0', 'false'].includes((process.env.CI ?? '').trim().toLowerCas
 
 function turbo(args, env = process.env) {
   return spawnSync('pnpm', ['exec', 'turbo', 'run', ...args], { cwd: root, stdio: 'inherit', env });
+}
+
+/**
+ * The test run itself without blocking this process: the shared server's output pipes are
+ * drained by this event loop, and a server whose pipe fills up stops answering.
+ */
+function turboAsync(args, env) {
+  return new Promise((resolve) => {
+    const child = spawn('pnpm', ['exec', 'turbo', 'run', ...args], {
+      cwd: root,
+      stdio: 'inherit',
+      env,
+    });
+    child.once('exit', (code, signal) => resolve({ status: code ?? (signal ? 1 : 0) }));
+    child.once('error', () => resolve({ status: 1 }));
+  });
 }
 
 // The server helper must be built before it can start a server for the run.
@@ -109,7 +125,7 @@ for (const [index, kind] of passes.entries()) {
 
   for (const dir of workspaces) rmSync(join(dir, 'test-results.json'), { force: true });
   const task = index === 0 ? 'test' : 'test:int';
-  const run = turbo([task, '--continue', ...extraArgs], env);
+  const run = await turboAsync([task, '--continue', ...extraArgs], env);
   await server?.stop();
   const results = readResults();
   summaries.push({ label: index === 0 ? label : `${label}, MongoDB suites`, ...results });

@@ -9,6 +9,8 @@ export interface CliArgs {
   seconds: number | undefined;
   /** The MongoDB test server kind (uri, memory-server, jongodb, ferretdb); default: the tests' order. */
   server: string | undefined;
+  /** Stress only: faults are injected from outside (no proxy in front of a replica set). */
+  externalFaults: boolean;
 }
 
 /**
@@ -23,6 +25,7 @@ export function readArgs(argv: readonly string[] = process.argv.slice(2)): CliAr
       seed: { type: 'string' },
       seconds: { type: 'string' },
       server: { type: 'string' },
+      'external-faults': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -38,5 +41,6 @@ export function readArgs(argv: readonly string[] = process.argv.slice(2)): CliAr
     seed: int('seed', values.seed),
     seconds: int('seconds', values.seconds),
     server: values.server,
+    externalFaults: values['external-faults'] ?? false,
   };
 }

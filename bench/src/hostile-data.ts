@@ -178,7 +178,19 @@ export interface HostileReport {
   roundTripped: number;
   rejectedClearly: number;
   failures: string[];
+  /** Cases left out because the server cannot keep such data (MongoDB can), with the reason. */
+  skipped: { name: string; reason: string }[];
 }
+
+/**
+ * What FerretDB 1.24 cannot keep that MongoDB does: its documents live in PostgreSQL JSONB.
+ * These cases are left out there and listed, not counted as passed.
+ */
+export const FERRETDB_LIMITS: ReadonlyMap<string, string> = new Map([
+  ['-0', 'FerretDB gives -0 back as 0'],
+  ['NaN and infinities', 'FerretDB refuses ±Infinity and drops the connection on NaN'],
+  ['awkward strings', 'FerretDB (PostgreSQL JSONB) refuses a NUL character in a string'],
+]);
 
 const prototypeNames = () => [
   ...Object.getOwnPropertyNames(Object.prototype),
@@ -186,10 +198,25 @@ const prototypeNames = () => [
 ];
 
 /** Appends each case to its own stream and reads it back three ways, or checks the refusal. */
-export async function runHostileCases(store: EventStore, prefix: string): Promise<HostileReport> {
-  const report: HostileReport = { tried: 0, roundTripped: 0, rejectedClearly: 0, failures: [] };
+export async function runHostileCases(
+  store: EventStore,
+  prefix: string,
+  limits: ReadonlyMap<string, string> = new Map(),
+): Promise<HostileReport> {
+  const report: HostileReport = {
+    tried: 0,
+    roundTripped: 0,
+    rejectedClearly: 0,
+    failures: [],
+    skipped: [],
+  };
   const prototypeBefore = prototypeNames();
   for (const [i, c] of HOSTILE_CASES.entries()) {
+    const limit = limits.get(c.name);
+    if (limit) {
+      report.skipped.push({ name: c.name, reason: limit });
+      continue;
+    }
     report.tried++;
     const streamId = c.streamId ?? `${prefix}-hostile-${i}`;
     const event: NewEvent = {

@@ -50,6 +50,7 @@ export async function stressInMemory(rng: SeededRandom, plan: StressPlan): Promi
     bad,
     hostile,
     violations,
+    gapsReported: 0,
     seconds: (performance.now() - started) / 1_000,
   };
 }

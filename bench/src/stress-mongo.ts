@@ -6,7 +6,7 @@ import { runBadInputs } from './bad-inputs.js';
 import { prepareBadInputTarget } from './bad-input-target.js';
 import { checkCommitLog } from './commit-log-check.js';
 import { FaultProxy, type FaultRates } from './fault-proxy.js';
-import { runHostileCases } from './hostile-data.js';
+import { FERRETDB_LIMITS, runHostileCases } from './hostile-data.js';
 import type { MongoTarget } from './mongo-target.js';
 import { proxyTarget } from './proxied-uri.js';
 import type { SeededRandom } from './seeded-random.js';
@@ -15,6 +15,8 @@ import { withoutReadPreference } from './wire-messages.js';
 import type { StressPlan } from './stress-plan.js';
 import type { StoreOutcome } from './stress-report.js';
 import { runWriters, subscribeFromStart, waitForSubscriber } from './stress-workload.js';
+import { stressGapFault } from './stress-gap-fault.js';
+import { startKilledWriter } from './stress-killed-writer.js';
 
 export const FAULT_RATES: FaultRates = {
   resetOnConnect: 0.05,
@@ -23,9 +25,8 @@ export const FAULT_RATES: FaultRates = {
   outagePerSecond: 0.06,
 };
 
-/** Low timeouts so a fault costs seconds, not minutes; a direct connection through the proxy. */
+/** Low timeouts so a fault costs seconds, not minutes (the proxied URI asks for a direct connection). */
 const PROXIED_CLIENT: MongoClientOptions = {
-  directConnection: true,
   serverSelectionTimeoutMS: 2_000,
   connectTimeoutMS: 1_500,
   socketTimeoutMS: 5_000,
@@ -41,6 +42,8 @@ export async function stressMongo(
   target: MongoTarget,
   rng: SeededRandom,
   plan: StressPlan,
+  /** Faults come from outside (a replica set stepped down and restarted while this runs). */
+  externalFaults = false,
 ): Promise<StoreOutcome> {
   const started = performance.now();
   const violations: string[] = [];
@@ -61,9 +64,11 @@ export async function stressMongo(
       target.server.kind === 'jongodb' ? withoutReadPreference : undefined,
     );
     uri = address.viaProxy(await proxy.listen());
+  } else if (externalFaults) {
+    console.log('mongo: no fault proxy in front of a replica set; the faults come from outside');
   } else {
     violations.push(
-      `no faults: a single TCP proxy cannot front ${target.server.uri.replace(/\/\/[^@]*@/, '//')}`,
+      `no faults: a single TCP proxy cannot front ${target.server.uri.replace(/\/\/[^@]*@/, '//')} (with --external-faults the faults come from outside)`,
     );
   }
   // Two writer stores, as two processes would have. One as configured in production (the
@@ -89,6 +94,14 @@ export async function stressMongo(
   const subscriber = subscribeFromStart(subStore);
 
   proxy?.enable();
+  // A writer process of its own, killed with SIGKILL while it appends.
+  const killed = startKilledWriter(uri, dbName, rng.fork(), plan.streams);
+  const killedBatches = new Promise<Awaited<ReturnType<typeof killed.kill>>>((resolve, reject) => {
+    setTimeout(
+      () => killed.kill().then(resolve, reject),
+      rng.int(1_000, Math.max(1_500, (plan.seconds * 1_000) / 2)),
+    );
+  });
   const now = Date.now();
   const inFlight = { appends: 0, reads: 0 };
   enterPhase(
@@ -114,6 +127,10 @@ export async function stressMongo(
       w % writerStores.length === 0 ? 'store A, retries on' : 'store B, retries off',
   });
   proxy?.disable();
+  const { batches: fromKilled, problem: killedProblem } = await killedBatches;
+  if (killedProblem) violations.push(killedProblem);
+  workload.batches.push(...fromKilled);
+  const killedAcked = fromKilled.filter((b) => b.outcome === 'acked').length;
 
   enterPhase(
     'mongo: subscription catch-up',
@@ -137,11 +154,19 @@ export async function stressMongo(
   if (commits.misplaced > 0) violations.push(...commits.findings.map((f) => `commit log: ${f}`));
   await directStore.close();
 
+  enterPhase('mongo: a commit deleted by hand while writers run');
+  const gap = await stressGapFault(target, rng.fork());
+  violations.push(...gap.violations);
+
   enterPhase('mongo: bad inputs and hostile data');
   const inputs = new MongoEventStore(direct.db(target.freshDbName('stress_inputs')));
   const badTarget = await prepareBadInputTarget(inputs);
   const bad = await runBadInputs(inputs, badTarget, true);
-  const hostile = await runHostileCases(inputs, 'mongo');
+  const hostile = await runHostileCases(
+    inputs,
+    'mongo',
+    target.server.kind === 'ferretdb' ? FERRETDB_LIMITS : undefined,
+  );
   await inputs.close();
   await direct.close();
   return {
@@ -153,6 +178,8 @@ export async function stressMongo(
     bad,
     hostile,
     violations,
+    gapsReported: gap.gapsReported,
+    killedWriter: { acknowledged: killedAcked, attempted: fromKilled.length },
     seconds: (performance.now() - started) / 1_000,
   };
 }

@@ -14,6 +14,10 @@ export interface StoreOutcome {
   hostile: HostileReport;
   /** Other violations: a stalled or failed subscription, misplaced commits, unexpected errors. */
   violations: string[];
+  /** Readers that stopped with LogGapError at a commit deleted by hand (as they must). */
+  gapsReported: number;
+  /** The writer process killed with SIGKILL mid-run: appends it had acknowledged, of those it sent. */
+  killedWriter?: { acknowledged: number; attempted: number };
   seconds: number;
 }
 
@@ -51,7 +55,7 @@ export function storeLine(o: StoreOutcome): string {
     `${c.landedUnacknowledged} landed unacknowledged`,
     `subscription saw ${n(c.subscriptionSaw)}/${n(c.storedEvents)}`,
     `${o.bad.rejected}/${o.bad.tried} bad inputs rejected`,
-    `${o.hostile.roundTripped} hostile values round-tripped, ${o.hostile.rejectedClearly} rejected clearly of ${o.hostile.tried}`,
+    `${o.hostile.roundTripped} hostile values round-tripped, ${o.hostile.rejectedClearly} rejected clearly of ${o.hostile.tried}${o.hostile.skipped.length > 0 ? ` (${o.hostile.skipped.length} skipped)` : ''}`,
     `${o.seconds.toFixed(1)} s`,
   ];
   return `${o.name}: ${parts.join(', ')}`;
@@ -64,6 +68,14 @@ export function detailLines(o: StoreOutcome): string[] {
     lines.push(
       `  faults: ${f.resetOnConnect} resets on connect, ${f.resetBeforeForward} resets before a request, ${f.dropReply} replies dropped after the server acted, ${f.outages} outages (${f.refusedDuringOutage} connections refused), ${f.connections} connections`,
     );
+  }
+  if (o.killedWriter) {
+    lines.push(
+      `  a writer process killed with SIGKILL after ${o.killedWriter.acknowledged} acknowledged appends (${o.killedWriter.attempted} sent; all checked above); ${o.gapsReported} readers stopped with LogGapError at a commit deleted by hand`,
+    );
+  }
+  for (const skipped of o.hostile.skipped) {
+    lines.push(`  skipped hostile data '${skipped.name}': ${skipped.reason} (MongoDB keeps it)`);
   }
   if (o.workload.failureKinds.size > 0) {
     lines.push('  failed calls, retried with the same event ids:');
@@ -90,6 +102,7 @@ export function finalLine(outcomes: readonly StoreOutcome[]): string {
   return (
     `stress: ${n(sum((o) => o.check.acknowledgedEvents))} acknowledged, ${sum((o) => o.check.lost)} lost, ` +
     `${sum((o) => o.check.duplicated)} duplicated, ${sum((o) => o.check.gaps)} gaps, ` +
-    `${n(sum((o) => o.faultsInjected))} faults injected, ${sum((o) => o.bad.rejected)} bad inputs rejected`
+    `${n(sum((o) => o.faultsInjected))} faults injected, ${sum((o) => o.bad.rejected)} bad inputs rejected, ` +
+    `${sum((o) => o.gapsReported)} gaps reported`
   );
 }

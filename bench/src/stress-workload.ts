@@ -1,5 +1,7 @@
 import {
+  AppendOutcomeUnknownError,
   type AppendResult,
+  AppendTimeoutError,
   ConcurrencyError,
   type EventStore,
   type ExpectedVersion,
@@ -74,7 +76,12 @@ export interface WorkloadStats {
  * connection, or a store that gave up retrying one (retrying with the same ids is safe).
  */
 export function isTransient(error: unknown): boolean {
-  return isTransientMongoError(error) || StoreUnavailableError.isInstance(error);
+  return (
+    isTransientMongoError(error) ||
+    StoreUnavailableError.isInstance(error) ||
+    AppendOutcomeUnknownError.isInstance(error) ||
+    (AppendTimeoutError.isInstance(error) && error.outcomeUnknown)
+  );
 }
 
 function innermostMessage(error: unknown): string {

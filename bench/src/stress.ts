@@ -3,6 +3,8 @@
  * in-memory and MongoDB stores (faults injected on MongoDB), a full consistency check, and
  * tables of hostile input. Exits non-zero when anything that must be 0 is not.
  */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { readArgs } from './cli-args.js';
 import { enterPhase, stressPhase } from './stress-phase.js';
 import { startMongoTarget } from './mongo-target.js';
@@ -37,7 +39,7 @@ const limitSeconds =
   mongoPlan.seconds +
   mongoPlan.graceSeconds +
   mongoPlan.catchUpSeconds +
-  120;
+  300;
 const watchdog = setTimeout(() => {
   const detail = stressPhase.detail();
   console.error(
@@ -68,16 +70,38 @@ try {
   } else {
     try {
       enterPhase('mongo');
-      report(await stressMongo(target, mongoRng, mongoPlan));
+      report(await stressMongo(target, mongoRng, mongoPlan, args.externalFaults));
     } finally {
       await target.stop();
     }
   }
+  enterPhase('replica-set simulation');
+  if (!simulate(args.quick ? 2_000 : 20_000)) failed = true;
 } catch (error) {
   failed = true;
   console.error(`stress: failed in '${stressPhase.name}' (seed ${seed}):`, error);
 }
 clearTimeout(watchdog);
+
+/**
+ * More schedules of the deterministic replica-set simulation than `pnpm test` runs, from random
+ * seeds (a failing one is printed with the command that replays it).
+ */
+function simulate(schedules: number): boolean {
+  const script = new URL(
+    '../../packages/eventstore-mongo/src/simulation/simulate.ts',
+    import.meta.url,
+  ).pathname;
+  const tsx = createRequire(import.meta.url).resolve('tsx');
+  const run = spawnSync(
+    process.execPath,
+    ['--import', tsx, script, '--random', String(schedules)],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  return run.status === 0;
+}
 
 const problems = outcomes.reduce((n, o) => n + mustBeZero(o), 0);
 console.log(finalLine(outcomes));

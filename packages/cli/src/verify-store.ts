@@ -3,7 +3,10 @@ import {
   type CommitDocument,
   DEFAULT_COLLECTIONS,
   INDEXES,
+  type SchemaRecord,
+  WEAKER_GUARANTEE,
   decodeCommit,
+  indexMismatch,
 } from '@flowra/eventstore-mongo';
 import type { Db } from 'mongodb';
 import { range } from './output.js';
@@ -17,7 +20,8 @@ export type VerifyProblemKind =
   | 'snapshot-ahead'
   | 'snapshot-invalid'
   | 'index-missing'
-  | 'index-different';
+  | 'index-different'
+  | 'schema-not-migrated';
 
 export interface VerifyProblem {
   kind: VerifyProblemKind;
@@ -35,6 +39,11 @@ export interface VerifyReport {
   snapshots: number;
   lastPosition: number;
   indexes: { expected: number; present: number };
+  /**
+   * Set where the server cannot keep the unique indexes on every event's position and event id
+   * (an emulator): what holds instead.
+   */
+  weakerGuarantee?: string;
   /** The first `MAX_LISTED_PROBLEMS` problems; `problemCount` counts them all. */
   problems: VerifyProblem[];
   problemCount: number;
@@ -196,9 +205,21 @@ export async function verifyStore(
     await snapshotCursor.close().catch(() => {});
   }
 
+  const record = await db
+    .collection<SchemaRecord>(names.meta)
+    .findOne({ _id: names.events })
+    .catch(() => null);
+  if (!record) {
+    report({
+      kind: 'schema-not-migrated',
+      message: `no record that migrate ran for '${names.events}' (${names.meta}): run flowra migrate`,
+    });
+  }
+  const multikeyExpected = record?.uniqueMultikey !== false;
+  const expectedIndexes = INDEXES.filter((def) => multikeyExpected || !def.multikey);
   let present = 0;
   const byCollection = new Map<string, Map<string, { key: unknown; unique: boolean }>>();
-  for (const def of INDEXES) {
+  for (const def of expectedIndexes) {
     const collection = names[def.collection];
     let existing = byCollection.get(collection);
     if (!existing) {
@@ -212,10 +233,7 @@ export async function verifyStore(
         kind: 'index-missing',
         message: `${label} is missing (${def.purpose}): run flowra migrate`,
       });
-    } else if (
-      JSON.stringify(found.key) !== JSON.stringify(def.key) ||
-      found.unique !== (def.unique === true)
-    ) {
+    } else if (indexMismatch(def, found)) {
       report({
         kind: 'index-different',
         message: `${label} is ${JSON.stringify(found.key)}${found.unique ? ' unique' : ''}, expected ${JSON.stringify(def.key)}${def.unique ? ' unique' : ''}: drop it and run flowra migrate`,
@@ -233,7 +251,12 @@ export async function verifyStore(
     streams: streamVersions.size,
     snapshots,
     lastPosition: nextPosition - 1,
-    indexes: { expected: INDEXES.length, present },
+    indexes: { expected: expectedIndexes.length, present },
+    ...(multikeyExpected
+      ? {}
+      : {
+          weakerGuarantee: `this server ${record!.uniqueMultikeyDetail}, so there is no unique index on every event's position or event id: ${WEAKER_GUARANTEE}`,
+        }),
     problems,
     problemCount,
   };

@@ -177,3 +177,160 @@ export class StoreUnavailableError extends FlowraError {
     return hasBrand(value, 'StoreUnavailableError');
   }
 }
+
+/**
+ * An append did not settle before its deadline. When `outcomeUnknown` is true a write was
+ * sent and may still land: retrying the same events (the same `eventIds`, given here) is
+ * safe and returns the original result if it did. When false, nothing was written.
+ */
+export class AppendTimeoutError extends FlowraError {
+  readonly streamId: string;
+  readonly timeoutMs: number;
+  readonly outcomeUnknown: boolean;
+  /** The ids of the append's events, generated ones included: retry with exactly these. */
+  readonly eventIds: readonly string[];
+
+  constructor(
+    streamId: string,
+    timeoutMs: number,
+    outcomeUnknown: boolean,
+    eventIds: readonly string[],
+    cause?: unknown,
+  ) {
+    super(
+      'AppendTimeoutError',
+      `Append to stream '${streamId}' did not settle within ${timeoutMs} ms: ` +
+        (outcomeUnknown
+          ? 'its outcome is unknown (it may still land); retrying the same events with the same eventIds is safe'
+          : 'nothing was written'),
+      { cause },
+    );
+    this.streamId = streamId;
+    this.timeoutMs = timeoutMs;
+    this.outcomeUnknown = outcomeUnknown;
+    this.eventIds = eventIds;
+  }
+
+  static isInstance(value: unknown): value is AppendTimeoutError {
+    return hasBrand(value, 'AppendTimeoutError');
+  }
+}
+
+/**
+ * A write was sent and then the store could not find out whether it landed (the database kept
+ * failing while it looked). Retrying the same events (the same `eventIds`) is safe.
+ */
+export class AppendOutcomeUnknownError extends FlowraError {
+  readonly streamId: string;
+  readonly eventIds: readonly string[];
+
+  constructor(streamId: string, eventIds: readonly string[], cause: unknown) {
+    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    super(
+      'AppendOutcomeUnknownError',
+      `Append to stream '${streamId}' may or may not have landed${detail}; retrying the same events with the same eventIds is safe`,
+      { cause },
+    );
+    this.streamId = streamId;
+    this.eventIds = eventIds;
+  }
+
+  static isInstance(value: unknown): value is AppendOutcomeUnknownError {
+    return hasBrand(value, 'AppendOutcomeUnknownError');
+  }
+}
+
+/**
+ * A reader found a hole in the log: position `missingFrom`..`missingTo` absent while later
+ * positions exist, for longer than it was allowed to wait. It stopped rather than skip them.
+ */
+export class LogGapError extends FlowraError {
+  /** The last position delivered (or read) before the hole. */
+  readonly after: number;
+  readonly missingFrom: number;
+  readonly missingTo: number;
+  readonly waitedMs: number;
+
+  constructor(after: number, missingFrom: number, missingTo: number, waitedMs: number) {
+    const which =
+      missingFrom === missingTo
+        ? `position ${missingFrom} is`
+        : `positions ${missingFrom}..${missingTo} are`;
+    super(
+      'LogGapError',
+      `The log has a hole after position ${after}: ${which} missing while later positions exist ` +
+        `(waited ${waitedMs} ms). Reading stopped rather than skip them; 'flowra verify' shows the damage.`,
+    );
+    this.after = after;
+    this.missingFrom = missingFrom;
+    this.missingTo = missingTo;
+    this.waitedMs = waitedMs;
+  }
+
+  static isInstance(value: unknown): value is LogGapError {
+    return hasBrand(value, 'LogGapError');
+  }
+}
+
+/**
+ * A reader was handed a position at or below one it had already passed: two commits overlap,
+ * or one was restored out of order. It stopped rather than deliver the log out of order.
+ */
+export class LogOrderError extends FlowraError {
+  /** The last position delivered (or read). */
+  readonly previous: number;
+  /** The position that came after it. */
+  readonly position: number;
+  readonly streamId: string;
+  readonly version: number;
+
+  constructor(previous: number, position: number, streamId: string, version: number) {
+    super(
+      'LogOrderError',
+      `The log went backwards: position ${position} (stream '${streamId}' version ${version}) came after position ${previous}. ` +
+        `Two commits overlap or one was restored out of order; 'flowra verify' shows where.`,
+    );
+    this.previous = previous;
+    this.position = position;
+    this.streamId = streamId;
+    this.version = version;
+  }
+
+  static isInstance(value: unknown): value is LogOrderError {
+    return hasBrand(value, 'LogOrderError');
+  }
+}
+
+export interface SchemaProblem {
+  collection: string;
+  /** The index (or collection) the guarantees rest on. */
+  index: string;
+  problem: 'missing' | 'not-unique' | 'different-key' | 'not-migrated' | 'cannot-build';
+  detail: string;
+}
+
+/**
+ * The store relies on a schema (unique indexes) that is missing or different, so it refuses to
+ * write rather than write without its guarantees. `fix` says what to run.
+ */
+export class StoreSchemaError extends FlowraError {
+  readonly problems: readonly SchemaProblem[];
+  /** The first problem's index, for quick matching. */
+  readonly index: string;
+  readonly fix: string;
+
+  constructor(problems: readonly SchemaProblem[], fix: string) {
+    const list = problems.map((p) => `${p.collection}.${p.index}: ${p.detail}`).join('; ');
+    super(
+      'StoreSchemaError',
+      `The event store's schema is not what its guarantees rest on (${list}). ${fix}`,
+    );
+    this.problems = problems;
+    this.index = problems[0]?.index ?? '';
+    this.fix = fix;
+  }
+
+  static isInstance(value: unknown): value is StoreSchemaError {
+    return hasBrand(value, 'StoreSchemaError');
+  }
+}

@@ -1,6 +1,6 @@
-import { startCatchUpSubscription } from './catch-up-subscription.js';
 import { DuplicateEventIdError, StoreClosedError, ValidationError } from './errors.js';
 import { assertExpectedVersionMet, isRetryOf } from './expected-version.js';
+import { LogFeed } from './log-feed.js';
 import type { EventRegistry } from './registry.js';
 import type {
   AggregateSnapshot,
@@ -71,7 +71,7 @@ export interface InMemoryEventStoreOptions {
 
 interface StreamState {
   events: RecordedEvent[];
-  /** Versions of caller-given event ids: only those can come back in a retry. */
+  /** Version of every event id in the stream: what tells a retry from a new append. */
   versionById: Map<string, number>;
 }
 
@@ -83,15 +83,22 @@ export class InMemoryEventStore implements EventStore {
   readonly #log: RecordedEvent[] = [];
   readonly #streams = new Map<string, StreamState>();
   readonly #snapshots = new Map<string, AggregateSnapshot>();
-  readonly #waiters = new Set<() => void>();
-  readonly #subscriptions = new Set<Subscription>();
   readonly #registry: EventRegistry<any> | undefined;
   readonly #clock: () => Date;
+  /** Every append wakes it, so it never polls. */
+  readonly #feed: LogFeed;
   #closed = false;
 
   constructor(options: InMemoryEventStoreOptions = {}) {
     this.#registry = options.registry;
     this.#clock = options.clock ?? (() => new Date());
+    this.#feed = new LogFeed({
+      readPage: (after, limit) => {
+        const page = this.#log.slice(after, after + limit);
+        return this.#registry ? page.map((e) => this.#registry!.decode(e)) : page;
+      },
+      headPosition: () => this.#log.length,
+    });
   }
 
   /** Position of the last event in the log (0 when empty). */
@@ -118,7 +125,7 @@ export class InMemoryEventStore implements EventStore {
 
     const stream = this.#streams.get(streamId);
     const actual = stream?.events.length ?? 0;
-    if (stream && stream.versionById.size > 0 && prepared.length > 0) {
+    if (stream && prepared.length > 0) {
       const first = stream.versionById.get(prepared[0]!.eventId);
       if (first !== undefined) {
         return this.#replayRetry(streamId, stream, prepared, first, expectedVersion);
@@ -151,10 +158,10 @@ export class InMemoryEventStore implements EventStore {
       });
       this.#log.push(recorded);
       target.events.push(recorded);
-      if (!e.generatedId) target.versionById.set(e.eventId, recorded.version);
+      target.versionById.set(e.eventId, recorded.version);
     }
     if (!stream) this.#streams.set(streamId, target);
-    this.#wake();
+    this.#feed.wake();
     return { nextExpectedVersion: actual + prepared.length, position: this.#log.length };
   }
 
@@ -165,9 +172,10 @@ export class InMemoryEventStore implements EventStore {
     first: number,
     expectedVersion: ExpectedVersion,
   ): AppendResult {
+    // Only a run of the stream's own events, in order, is a retry; anything else reuses ids.
     for (let i = 0; i < prepared.length; i++) {
       if (stream.events[first - 1 + i]?.eventId !== prepared[i]!.eventId) {
-        throw new DuplicateEventIdError(streamId, prepared[i]!.eventId);
+        throw new DuplicateEventIdError(streamId, prepared[0]!.eventId);
       }
     }
     if (!isRetryOf(expectedVersion, first)) {
@@ -237,7 +245,11 @@ export class InMemoryEventStore implements EventStore {
     this.#assertOpen('getSnapshot');
     assertStreamId(streamId);
     const snapshot = this.#snapshots.get(streamId);
-    return snapshot ? { ...snapshot, timestamp: new Date(snapshot.timestamp.getTime()) } : null;
+    // A snapshot of a version the stream does not have never outranks the events.
+    if (!snapshot || snapshot.version > (this.#streams.get(streamId)?.events.length ?? 0)) {
+      return null;
+    }
+    return { ...snapshot, timestamp: new Date(snapshot.timestamp.getTime()) };
   }
 
   async saveSnapshot(snapshot: AggregateSnapshot): Promise<void> {
@@ -257,28 +269,16 @@ export class InMemoryEventStore implements EventStore {
       assertNonNegativeInteger(options.fromPosition, 'fromPosition');
     }
     assertTypes(options.types);
-    const subscription = startCatchUpSubscription(
-      {
-        readAll: (o) => this.readAll(o),
-        headPosition: () => this.#log.length,
-        waitForEvents: (position, signal) => this.#waitForEvents(position, signal),
-      },
-      handler,
-      { ...options, fromPosition: options.fromPosition ?? this.#log.length },
-    );
-    this.#subscriptions.add(subscription);
-    subscription.done.then(
-      () => this.#subscriptions.delete(subscription),
-      () => this.#subscriptions.delete(subscription),
-    );
-    return subscription;
+    return this.#feed.subscribe(handler, {
+      ...options,
+      fromPosition: options.fromPosition ?? this.#log.length,
+    });
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all([...this.#subscriptions].map((s) => s.close()));
-    this.#wake();
+    await this.#feed.close();
     this.#log.length = 0;
     this.#streams.clear();
     this.#snapshots.clear();
@@ -286,24 +286,6 @@ export class InMemoryEventStore implements EventStore {
 
   #decode(event: RecordedEvent): RecordedEvent {
     return this.#registry ? this.#registry.decode(event) : event;
-  }
-
-  #waitForEvents(position: number, signal: AbortSignal): Promise<void> {
-    if (this.#log.length > position || signal.aborted || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = () => {
-        this.#waiters.delete(wake);
-        signal.removeEventListener('abort', wake);
-        resolve();
-      };
-      this.#waiters.add(wake);
-      signal.addEventListener('abort', wake, { once: true });
-    });
-  }
-
-  #wake(): void {
-    if (this.#waiters.size === 0) return;
-    for (const wake of [...this.#waiters]) wake();
   }
 
   #assertOpen(operation: string): void {

@@ -14,14 +14,20 @@ export type {
   Subscription,
 } from './types.js';
 export {
+  AppendOutcomeUnknownError,
+  AppendTimeoutError,
   ConcurrencyError,
   DuplicateEventIdError,
   EventDecodingError,
   FlowraError,
+  LogGapError,
+  LogOrderError,
   StoreClosedError,
+  StoreSchemaError,
   StoreUnavailableError,
   UnknownEventTypeError,
   ValidationError,
+  type SchemaProblem,
 } from './errors.js';
 export {
   EventRegistry,
@@ -34,10 +40,19 @@ export {
 } from './registry.js';
 export { InMemoryEventStore, type InMemoryEventStoreOptions } from './in-memory-event-store.js';
 export {
-  startCatchUpSubscription,
-  type CatchUpOptions,
-  type CatchUpSource,
-} from './catch-up-subscription.js';
+  LogFeed,
+  ReadTimeoutError,
+  type FeedSubscribeOptions,
+  type LogFeedOptions,
+} from './log-feed.js';
+export {
+  continuation,
+  readContiguous,
+  type CheckedPage,
+  type ContiguousReadOptions,
+  type LogSource,
+} from './log-continuity.js';
+export { sleep, systemTimers, type Timers } from './timers.js';
 export {
   assertExpectedVersionMet,
   isRetryOf,

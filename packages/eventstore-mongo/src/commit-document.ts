@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ObjectId } from 'mongodb';
 import {
   EventDecodingError,
@@ -15,14 +16,17 @@ import {
 } from './bson-codec.js';
 
 /**
- * One document per append. Field names follow the original schema; in SPEC terms:
+ * One document per append. Its `_id` is derived from the stream and the append's event ids
+ * (`commitId`), so the same append sent twice, by a retry or by several processes at once, can
+ * only ever be stored once: the second copy is refused by the `_id` index. Commits written
+ * before that rule have ObjectIds. Field names follow the original schema; in SPEC terms:
  * `aggregate_id` = streamId, `version`/`last_version` = first/last event version,
  * `position`/`last_position` = first/last global position, `events[].event_id` = eventId,
  * `events[].event_type` = type, `events[].metadata.timestamp` and `created_at` = recordedAt,
  * `events[].metadata.{user,correlation,causation,tenant}_id` = metadata.{userId,…}.
  */
 export interface CommitDocument {
-  _id?: ObjectId;
+  _id?: string | ObjectId;
   aggregate_id: string;
   aggregate_type: string;
   version: number;
@@ -37,6 +41,11 @@ export interface StoredEvent {
   event_id: string;
   event_type: string;
   version: number;
+  /**
+   * The event's log position, so a unique index can cover every position a commit holds, not
+   * only its first. Absent on commits written before it was stored.
+   */
+  position?: number;
   data: Record<string, unknown>;
   metadata: Record<string, unknown>;
   created_at: Date;
@@ -73,6 +82,14 @@ function decodeMetadata(stored: Record<string, unknown>): EventMetadata {
   return out;
 }
 
+/** The `_id` of the commit that holds exactly these events of this stream. */
+export function commitId(streamId: string, eventIds: readonly string[]): string {
+  const hash = createHash('sha256').update(streamId);
+  for (const id of eventIds) hash.update('\u0000').update(id);
+  // 128 bits: an accidental collision is out of reach, and the index key stays short.
+  return hash.digest('base64url').slice(0, 22);
+}
+
 export function buildCommit(
   streamId: string,
   aggregateType: string,
@@ -82,6 +99,10 @@ export function buildCommit(
   recordedAt: Date,
 ): CommitDocument {
   return {
+    _id: commitId(
+      streamId,
+      events.map((e) => e.eventId),
+    ),
     aggregate_id: streamId,
     aggregate_type: aggregateType,
     version,
@@ -93,6 +114,7 @@ export function buildCommit(
       event_id: e.eventId,
       event_type: e.type,
       version: version + i,
+      position: position + i,
       data: encodeValue(e.data) as Record<string, unknown>,
       metadata: encodeMetadata(e.metadata, recordedAt),
       created_at: recordedAt,
@@ -113,7 +135,7 @@ export function placeCommit(
     last_version: version + count - 1,
     position,
     last_position: position + count - 1,
-    events: commit.events.map((e, i) => ({ ...e, version: version + i })),
+    events: commit.events.map((e, i) => ({ ...e, version: version + i, position: position + i })),
   };
 }
 
@@ -152,6 +174,9 @@ export function decodeCommit(doc: unknown): RecordedEvent[] {
       e.version !== version
     ) {
       throw fail('a stored event lacks event_id, event_type or the right version', version);
+    }
+    if (e.position !== undefined && e.position !== d.position + i) {
+      throw fail('a stored event has a position other than its commit gives it', version);
     }
     const recordedAt = e.created_at instanceof Date ? e.created_at : d.created_at;
     if (!(recordedAt instanceof Date)) throw fail('a stored event has no created_at date', version);

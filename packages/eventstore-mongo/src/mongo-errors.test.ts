@@ -24,6 +24,10 @@ describe('mongo error classification', () => {
   it('recognises transient errors by name, label and code', () => {
     expect(isTransientMongoError({ name: 'MongoNetworkError' })).toBe(true);
     expect(isTransientMongoError({ code: 189 })).toBe(true);
+    // A socket error passed on unwrapped when a connection breaks under a write.
+    expect(
+      isTransientMongoError(Object.assign(new Error('write ECONNRESET'), { code: 'ECONNRESET' })),
+    ).toBe(true);
     expect(
       isTransientMongoError({ hasErrorLabel: (l: string) => l === 'RetryableWriteError' }),
     ).toBe(true);

@@ -8,6 +8,17 @@ const TRANSIENT_NAMES = new Set([
   'MongoWriteConcernError',
 ]);
 
+/** Socket errors a driver may pass on unwrapped when a connection breaks under a write. */
+const SOCKET_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'ENOTCONN',
+  'EHOSTUNREACH',
+]);
+
 /** Server codes after which the same request may succeed: elections, shutdowns, network. */
 const TRANSIENT_CODES = new Set([
   6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 63, 150, 234, 64,
@@ -46,6 +57,7 @@ export function isTransientMongoError(error: unknown, depth = 0): boolean {
       return true;
     if (e.hasErrorLabel('ResetPool') || e.hasErrorLabel('SystemOverloadedError')) return true;
   }
+  if (typeof e.code === 'string' && SOCKET_CODES.has(e.code)) return true;
   return typeof e.code === 'number' && TRANSIENT_CODES.has(e.code);
 }
 

@@ -1,18 +1,18 @@
 import {
   type AggregateSnapshot,
   type AppendResult,
-  ConcurrencyError,
-  DuplicateEventIdError,
   type EventHandler,
   type EventRegistry,
   type EventStore,
   type ExpectedVersion,
+  LogFeed,
   type NewEvent,
   type PreparedEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
   StoreClosedError,
+  StoreSchemaError,
   StoreUnavailableError,
   type SubscribeOptions,
   type Subscription,
@@ -20,29 +20,28 @@ import {
   assertNonNegativeInteger,
   assertStreamId,
   assertTypes,
-  isRetryOf,
   prepareAppend,
-  prepareSnapshot,
-  satisfiesExpectedVersion,
-  startCatchUpSubscription,
+  systemTimers,
   validateReadAllOptions,
   validateReadStreamOptions,
 } from '@flowra/eventstore-core';
+import { BSON, type Db, type ReadConcernLevel, type WriteConcernSettings } from 'mongodb';
+import { ChangeStreamWakeup } from './change-stream-wakeup.js';
+import { driverCommitCollection } from './commit-collection.js';
+import { type CommitDocument, buildCommit } from './commit-document.js';
+import { CommitLog } from './commit-log.js';
+import { CommitReader } from './commit-reader.js';
+import { CommitTooLargeError } from './mongo-errors.js';
 import {
-  BSON,
-  type ChangeStream,
-  type Collection,
-  type Db,
-  type Filter,
-  type ReadConcernLevel,
-  type WriteConcernSettings,
-} from 'mongodb';
-import { encodeValue } from './bson-codec.js';
-import { type CommitDocument, buildCommit, decodeCommit } from './commit-document.js';
-import { CommitTooLargeError, duplicateKeyIndex, isTransientMongoError } from './mongo-errors.js';
-import { GroupCommitter, type Head } from './group-commit.js';
-import { type CollectionNames, DEFAULT_COLLECTIONS, migrate } from './schema.js';
-import { decodeSnapshot, type SnapshotDocument } from './snapshot-document.js';
+  type CollectionNames,
+  DEFAULT_COLLECTIONS,
+  type MigrationReport,
+  type SchemaState,
+  checkSchema,
+  migrate,
+} from './schema.js';
+import type { SnapshotDocument } from './snapshot-document.js';
+import { SnapshotStore } from './snapshot-store.js';
 
 export interface MongoEventStoreOptions {
   collections?: Partial<CollectionNames>;
@@ -51,23 +50,34 @@ export interface MongoEventStoreOptions {
   /** Write concern of appends and snapshot saves (default `{ w: 'majority' }`). */
   writeConcern?: WriteConcernSettings;
   /**
-   * Read concern of `readAll` and subscriptions (default `'majority'`), so no reader is
-   * handed a commit that a failover could still roll back.
+   * Read concern of every read (default `'majority'`): no reader is handed a commit that a
+   * failover could still roll back, and commits are only placed after durable ones. The log's
+   * guarantees under failover rest on it; anything weaker gives them up on replica sets.
    */
   readConcern?: ReadConcernLevel;
-  /** Subscription polling interval without change streams (default 100 ms). */
+  /** How often the shared reader polls while subscriptions wait without change streams (default 100 ms). */
   pollIntervalMs?: number;
   /** Use change streams to wake subscriptions where the server has them (default true). */
   changeStreams?: boolean;
-  /** Create missing collections and indexes before the first write (default true). */
+  /**
+   * Apply the schema before the first write (default true). Either way the store checks the
+   * unique indexes its guarantees rest on before writing, and refuses with `StoreSchemaError`.
+   */
   ensureSchema?: boolean;
   /** `aggregate_type` of a stream's commits (default: the stream id up to its first `-` or `_`). */
   aggregateTypeOf?: (streamId: string) => string;
   /** Source of `recordedAt`; injectable for tests. */
   clock?: () => Date;
-  /** Retries after transient database errors, per call (default 8). */
+  /**
+   * An append that has not settled after this long rejects with `AppendTimeoutError` (default
+   * 30 s); the error says whether a write may still land (then retrying the same events is safe).
+   */
+  appendTimeoutMs?: number;
+  /** How long readers wait for a hole in the log to fill before `LogGapError` (default 10 s). */
+  gapTimeoutMs?: number;
+  /** Retries of snapshot saves after transient errors (default 8). */
   maxTransientRetries?: number;
-  /** Cursor batch size of reads (default 1000 commits). */
+  /** Commits per read (default 1000). */
   readBatchSize?: number;
   /**
    * Appends of this store waiting at the same time are placed together by one write (default
@@ -80,44 +90,32 @@ const MAX_BSON_SIZE = 16 * 1024 * 1024;
 /** Room for the few bytes the final version and position numbers may add. */
 const SIZE_MARGIN = 1024;
 
-const HEAD_PROJECTION = { _id: 0, last_version: 1, last_position: 1 } as const;
-
-const schemaReady = new WeakMap<Db, Map<string, Promise<unknown>>>();
+const schemaChecked = new WeakMap<Db, Map<string, Promise<SchemaState>>>();
 
 function defaultAggregateType(streamId: string): string {
   const cut = streamId.search(/[-_]/);
   return cut > 0 ? streamId.slice(0, cut) : streamId;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /**
- * An `EventStore` on MongoDB in which every append is one commit document written by one
- * `insertOne`, atomic on any MongoDB deployment: no multi-document transaction anywhere.
+ * An `EventStore` on MongoDB in which every append is one commit document, atomic on any
+ * MongoDB deployment: no multi-document transaction anywhere. Placing commits is the
+ * `CommitLog`'s job; reading them back, the `CommitReader`'s; subscriptions share one reader
+ * per store (`LogFeed`), woken by change streams where the server has them.
  */
 export class MongoEventStore implements EventStore {
   readonly #db: Db;
   readonly #names: CollectionNames;
-  readonly #events: Collection<CommitDocument>;
-  readonly #eventsForReaders: Collection<CommitDocument>;
-  readonly #snapshots: Collection<SnapshotDocument>;
   readonly #registry: EventRegistry<any> | undefined;
-  readonly #writeConcern: WriteConcernSettings;
-  readonly #pollIntervalMs: number;
-  readonly #useChangeStreams: boolean;
   readonly #ensureSchema: boolean;
   readonly #aggregateTypeOf: (streamId: string) => string;
   readonly #clock: () => Date;
-  readonly #maxTransientRetries: number;
-  readonly #readBatchSize: number;
-  readonly #committer: GroupCommitter;
-  readonly #subscriptions = new Set<Subscription>();
+  readonly #log: CommitLog;
+  readonly #reader: CommitReader;
+  readonly #snapshots: SnapshotStore;
+  readonly #feed: LogFeed;
+  readonly #wakeup: ChangeStreamWakeup | undefined;
   readonly #pendingStarts = new Set<Promise<number>>();
-  readonly #waiters = new Set<() => void>();
-  #changeStream: ChangeStream | undefined;
-  #changeStreamState: 'off' | 'starting' | 'on' | 'unsupported' = 'off';
   #closed = false;
 
   constructor(db: Db, options: MongoEventStoreOptions = {}) {
@@ -126,35 +124,51 @@ export class MongoEventStore implements EventStore {
     }
     this.#db = db;
     this.#names = { ...DEFAULT_COLLECTIONS, ...options.collections };
-    this.#events = db.collection<CommitDocument>(this.#names.events);
-    this.#eventsForReaders = db.collection<CommitDocument>(this.#names.events, {
-      readConcern: { level: options.readConcern ?? 'majority' },
-    });
-    this.#snapshots = db.collection<SnapshotDocument>(this.#names.snapshots);
     this.#registry = options.registry;
-    this.#writeConcern = options.writeConcern ?? { w: 'majority' };
-    this.#pollIntervalMs = options.pollIntervalMs ?? 100;
-    this.#useChangeStreams = options.changeStreams ?? true;
     this.#ensureSchema = options.ensureSchema ?? true;
     this.#aggregateTypeOf = options.aggregateTypeOf ?? defaultAggregateType;
     this.#clock = options.clock ?? (() => new Date());
-    this.#maxTransientRetries = options.maxTransientRetries ?? 8;
-    this.#readBatchSize = options.readBatchSize ?? 1000;
-    this.#committer = new GroupCommitter({
-      events: this.#events,
-      writeConcern: this.#writeConcern,
-      maxTransientRetries: this.#maxTransientRetries,
+    const writeConcern = options.writeConcern ?? { w: 'majority' };
+    const gapTimeoutMs = options.gapTimeoutMs ?? 10_000;
+    const pollIntervalMs = options.pollIntervalMs ?? 100;
+    const commits = driverCommitCollection(db, this.#names.events, {
+      readConcern: options.readConcern ?? 'majority',
+      writeConcern,
+    });
+    const decode = (event: RecordedEvent) =>
+      this.#registry ? this.#registry.decode(event) : event;
+    this.#reader = new CommitReader(commits, {
+      batchSize: options.readBatchSize ?? 1000,
+      decode,
+      gapTimeoutMs,
+      timers: systemTimers,
+    });
+    this.#wakeup =
+      options.changeStreams === false
+        ? undefined
+        : new ChangeStreamWakeup(db.collection<CommitDocument>(this.#names.events), () =>
+            this.#feed.wake(),
+          );
+    this.#feed = new LogFeed(this.#reader, {
+      // With change streams flowing, polling is only the safety net.
+      pollIntervalMs: () => (this.#wakeup?.healthy ? pollIntervalMs * 10 : pollIntervalMs),
+      gapTimeoutMs,
+    });
+    this.#log = new CommitLog(commits, {
+      appendTimeoutMs: options.appendTimeoutMs ?? 30_000,
       maxBatch: options.groupCommit === false ? 1 : 64,
-      streamHead: (streamId) => this.#streamHead(streamId),
-      logHead: () =>
-        this.#events.findOne({}, { sort: { last_position: -1 }, projection: HEAD_PROJECTION }),
-      replayOf: (streamId, ids, expected) => this.#replayOf(streamId, ids, expected),
-      onCommitted: () => this.#wake(),
+      timers: systemTimers,
+      onCommitted: () => this.#feed.wake(),
+    });
+    this.#snapshots = new SnapshotStore(db.collection<SnapshotDocument>(this.#names.snapshots), {
+      writeConcern,
+      maxTransientRetries: options.maxTransientRetries ?? 8,
+      timers: systemTimers,
     });
   }
 
   /** Applies the schema (idempotent); the store also does it before its first write. */
-  migrate(options: { dryRun?: boolean } = {}) {
+  migrate(options: { dryRun?: boolean } = {}): Promise<MigrationReport> {
     return migrate(this.#db, { collections: this.#names, dryRun: options.dryRun });
   }
 
@@ -177,54 +191,13 @@ export class MongoEventStore implements EventStore {
     // A subscription created just before this call must start before this append lands.
     if (this.#pendingStarts.size > 0) await Promise.allSettled([...this.#pendingStarts]);
     await this.#ready();
-    const callerIds = events.some((e) => e?.eventId !== undefined);
-    return this.#committer.submit({
+    return this.#log.append({
       streamId,
-      ids: prepared.map((e) => e.eventId),
       commit,
+      ids: prepared.map((e) => e.eventId),
+      callerIds: events.some((e) => e?.eventId !== undefined),
       expected: expectedVersion,
-      // Event ids alone tell a retried append from a new one when the version check cannot.
-      lookUpIds: callerIds && (expectedVersion === 'any' || expectedVersion === 'stream_exists'),
     });
-  }
-
-  /** The original result when these ids are already one commit of the stream (a retry). */
-  async #replayOf(
-    streamId: string,
-    ids: readonly string[],
-    expectedVersion: ExpectedVersion,
-  ): Promise<AppendResult | undefined> {
-    const found = await this.#events
-      .find(
-        { aggregate_id: streamId, 'events.event_id': { $in: [...ids] } } as Filter<CommitDocument>,
-        { projection: { version: 1, last_version: 1, last_position: 1, 'events.event_id': 1 } },
-      )
-      .toArray();
-    if (found.length === 0) return undefined;
-    const commit = found[0]!;
-    const same =
-      found.length === 1 &&
-      commit.events.length === ids.length &&
-      commit.events.every((e, i) => e.event_id === ids[i]);
-    if (!same) {
-      const stored = new Set(found.flatMap((c) => c.events.map((e) => e.event_id)));
-      throw new DuplicateEventIdError(streamId, ids.find((id) => stored.has(id)) ?? ids[0]!);
-    }
-    if (!isRetryOf(expectedVersion, commit.version)) {
-      const actual = (await this.#streamHead(streamId))?.last_version ?? 0;
-      if (!satisfiesExpectedVersion(expectedVersion, actual)) {
-        throw new ConcurrencyError(streamId, expectedVersion, actual);
-      }
-      throw new DuplicateEventIdError(streamId, ids[0]!);
-    }
-    return { nextExpectedVersion: commit.last_version, position: commit.last_position };
-  }
-
-  #streamHead(streamId: string): Promise<Head | null> {
-    return this.#events.findOne(
-      { aggregate_id: streamId },
-      { sort: { last_version: -1 }, projection: HEAD_PROJECTION },
-    );
   }
 
   #assertFits(streamId: string, commit: CommitDocument, prepared: readonly PreparedEvent[]): void {
@@ -261,148 +234,53 @@ export class MongoEventStore implements EventStore {
     this.#assertOpen('readStream');
     const { fromVersion, direction, maxCount } = validateReadStreamOptions(streamId, options);
     if (maxCount === 0) return;
-    const forwards = direction === 'forwards';
-    const cursor = this.#events.find(
-      { aggregate_id: streamId, last_version: { $gte: Math.max(1, fromVersion) } },
-      {
-        sort: { last_version: forwards ? 1 : -1 },
-        batchSize: Math.max(1, Math.min(this.#readBatchSize, maxCount)),
-      },
-    );
-    let count = 0;
-    try {
-      for (;;) {
-        const doc = await this.#next(cursor, 'readStream', streamId);
-        if (!doc) return;
-        const events = decodeCommit(doc);
-        if (!forwards) events.reverse();
-        for (const event of events) {
-          if (event.version < fromVersion) continue;
-          yield this.#decode(event);
-          if (++count >= maxCount) return;
-        }
-      }
-    } finally {
-      await cursor.close().catch(() => {});
-    }
+    yield* this.#reader.readStream(streamId, fromVersion, direction === 'forwards', maxCount);
   }
 
+  /**
+   * The log after `fromPosition`, checked: a hole is waited for (`gapTimeoutMs`), then this
+   * throws `LogGapError`; overlapping commits throw `LogOrderError`. With `types`, commits of
+   * other types are not read, so only the order is checked.
+   */
   async *readAll(options?: ReadAllOptions): AsyncGenerator<RecordedEvent, void, undefined> {
     this.#assertOpen('readAll');
     const { fromPosition, maxCount, types } = validateReadAllOptions(options);
     if (maxCount === 0 || types?.size === 0) return;
-    const filter: Filter<CommitDocument> = { last_position: { $gt: fromPosition } };
-    if (types) (filter as Record<string, unknown>)['events.event_type'] = { $in: [...types] };
-    const cursor = this.#eventsForReaders.find(filter, {
-      sort: { last_position: 1 },
-      batchSize: Math.max(1, Math.min(this.#readBatchSize, maxCount)),
-    });
-    let count = 0;
-    try {
-      for (;;) {
-        const doc = await this.#next(cursor, 'readAll');
-        if (!doc) return;
-        for (const event of decodeCommit(doc)) {
-          if (event.position <= fromPosition || (types && !types.has(event.type))) continue;
-          yield this.#decode(event);
-          if (++count >= maxCount) return;
-        }
-      }
-    } finally {
-      await cursor.close().catch(() => {});
-    }
-  }
-
-  async #next(
-    cursor: { next(): Promise<CommitDocument | null> },
-    operation: string,
-    streamId?: string,
-  ): Promise<CommitDocument | null> {
-    try {
-      return await cursor.next();
-    } catch (error) {
-      throw new StoreUnavailableError(operation, error, streamId);
-    }
+    if (types) yield* this.#reader.readTypes(fromPosition, maxCount, types);
+    else yield* this.#reader.readAll(fromPosition, maxCount);
   }
 
   async getStreamVersion(streamId: string): Promise<number> {
     this.#assertOpen('getStreamVersion');
     assertStreamId(streamId);
-    try {
-      return (await this.#streamHead(streamId))?.last_version ?? 0;
-    } catch (error) {
-      throw new StoreUnavailableError('getStreamVersion', error, streamId);
-    }
+    return this.#reader.streamVersion(streamId);
   }
 
-  /** Position of the last committed event in the log (0 when empty). */
+  /** Position of the last committed (majority) event in the log (0 when empty). */
   async headPosition(): Promise<number> {
     this.#assertOpen('headPosition');
-    try {
-      const head = await this.#eventsForReaders.findOne(
-        {},
-        { sort: { last_position: -1 }, projection: HEAD_PROJECTION },
-      );
-      return head?.last_position ?? 0;
-    } catch (error) {
-      throw new StoreUnavailableError('headPosition', error);
-    }
+    return this.#reader.headPosition();
   }
 
+  /** The latest snapshot, unless it is of a version the stream does not have. */
   async getSnapshot(streamId: string): Promise<AggregateSnapshot | null> {
     this.#assertOpen('getSnapshot');
     assertStreamId(streamId);
-    let doc: SnapshotDocument | null;
-    try {
-      doc = await this.#snapshots.findOne({ _id: streamId });
-    } catch (error) {
-      throw new StoreUnavailableError('getSnapshot', error, streamId);
-    }
-    return doc ? decodeSnapshot(doc) : null;
+    return this.#snapshots.get(streamId, this.#reader.streamVersion(streamId));
   }
 
-  /** A conditional upsert: only a snapshot at least as new as the stored one replaces it. */
   async saveSnapshot(snapshot: AggregateSnapshot): Promise<void> {
     this.#assertOpen('saveSnapshot');
-    const s = prepareSnapshot(snapshot);
     await this.#ready();
-    const filter = { _id: s.streamId, version: { $lte: s.version } };
-    const update = {
-      $set: {
-        stream_id: s.streamId,
-        version: s.version,
-        data: encodeValue(s.data),
-        timestamp: s.timestamp,
-      },
-    };
-    for (let failures = 0; ; failures++) {
-      try {
-        await this.#snapshots.updateOne(filter, update, {
-          upsert: true,
-          writeConcern: this.#writeConcern,
-        });
-        return;
-      } catch (error) {
-        if (duplicateKeyIndex(error)) {
-          // The stream has a newer snapshot (the filter missed it and the upsert's insert
-          // clashed on _id), or a racing first save won: a plain conditional update settles both.
-          await this.#snapshots.updateOne(filter, update, { writeConcern: this.#writeConcern });
-          return;
-        }
-        if (isTransientMongoError(error) && failures < this.#maxTransientRetries) {
-          await sleep(50 * 2 ** failures);
-          continue;
-        }
-        throw new StoreUnavailableError('saveSnapshot', error, s.streamId);
-      }
-    }
+    await this.#snapshots.save(snapshot);
   }
 
   subscribe(handler: EventHandler, options: SubscribeOptions = {}): Subscription {
     this.#assertOpen('subscribe');
     if (typeof handler !== 'function') throw new ValidationError('handler', 'must be a function');
-    if (options.fromPosition !== undefined)
+    if (options.fromPosition !== undefined) {
       assertNonNegativeInteger(options.fromPosition, 'fromPosition');
+    }
     assertTypes(options.types);
     let start: number | Promise<number>;
     if (options.fromPosition !== undefined) {
@@ -414,116 +292,46 @@ export class MongoEventStore implements EventStore {
       head.then(forget, forget);
       start = head;
     }
-    this.#startChangeStream();
-    const subscription = startCatchUpSubscription(
-      {
-        readAll: (o) => this.readAll(o),
-        headPosition: () => this.headPosition(),
-        waitForEvents: (_position, signal) => this.#waitForEvents(signal),
-        // A subscription lives long: any database failure is waited out and the read resumed
-        // from the last delivered position; the loop gives up only after many in a row.
-        isTransient: (error) =>
-          isTransientMongoError(error) || StoreUnavailableError.isInstance(error),
-      },
-      handler,
-      { ...options, fromPosition: start },
-    );
-    this.#subscriptions.add(subscription);
+    this.#wakeup?.start();
+    const subscription = this.#feed.subscribe(handler, { ...options, fromPosition: start });
     const untrack = () => {
-      this.#subscriptions.delete(subscription);
-      if (this.#subscriptions.size === 0) this.#stopChangeStream();
+      if (this.#feed.subscriptionCount === 0) this.#wakeup?.stop();
     };
     subscription.done.then(untrack, untrack);
     return subscription;
   }
 
-  /**
-   * Change streams only wake readers early; the position poll stays the source of truth,
-   * so a missed or unsupported change stream costs latency, never an event.
-   */
-  #waitForEvents(signal: AbortSignal): Promise<void> {
-    const interval =
-      this.#changeStreamState === 'on' ? this.#pollIntervalMs * 10 : this.#pollIntervalMs;
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(done);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, interval);
-      this.#waiters.add(done);
-      signal.addEventListener('abort', done, { once: true });
-    });
-  }
-
-  #wake(): void {
-    for (const wake of [...this.#waiters]) wake();
-  }
-
-  #startChangeStream(): void {
-    if (!this.#useChangeStreams || this.#changeStreamState !== 'off') return;
-    this.#changeStreamState = 'starting';
-    try {
-      const stream = this.#events.watch([{ $match: { operationType: 'insert' } }], {
-        fullDocument: 'default',
-      });
-      this.#changeStream = stream;
-      stream.on('change', () => {
-        this.#changeStreamState = 'on';
-        this.#wake();
-      });
-      stream.on('resumeTokenChanged', () => {
-        if (this.#changeStreamState === 'starting') this.#changeStreamState = 'on';
-      });
-      stream.on('error', () => {
-        // No change streams here (a standalone server, an emulator) or the stream broke:
-        // polling carries on alone; a later subscription may try again.
-        this.#changeStreamState = 'unsupported';
-        this.#changeStream = undefined;
-        stream.close().catch(() => {});
-      });
-    } catch {
-      this.#changeStreamState = 'unsupported';
-    }
-  }
-
-  #stopChangeStream(): void {
-    const stream = this.#changeStream;
-    this.#changeStream = undefined;
-    if (this.#changeStreamState !== 'unsupported') this.#changeStreamState = 'off';
-    stream?.close().catch(() => {});
-  }
-
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all([...this.#subscriptions].map((s) => s.close()));
-    this.#stopChangeStream();
-    this.#wake();
+    await this.#feed.close();
+    this.#wakeup?.stop();
   }
 
-  #decode(event: RecordedEvent): RecordedEvent {
-    return this.#registry ? this.#registry.decode(event) : event;
-  }
-
+  /**
+   * Before the first write: the schema applied (unless `ensureSchema: false`) and checked, once
+   * per database and collection names, shared by every store on the same `Db`.
+   */
   async #ready(): Promise<void> {
-    if (!this.#ensureSchema) return;
-    let perDb = schemaReady.get(this.#db);
+    let perDb = schemaChecked.get(this.#db);
     if (!perDb) {
       perDb = new Map();
-      schemaReady.set(this.#db, perDb);
+      schemaChecked.set(this.#db, perDb);
     }
-    const key = `${this.#names.events}/${this.#names.snapshots}/${this.#names.eventsFlat}`;
+    const key = `${this.#ensureSchema}/${Object.values(this.#names).join('/')}`;
     let ready = perDb.get(key);
     if (!ready) {
-      ready = migrate(this.#db, { collections: this.#names });
+      ready = (async () => {
+        if (this.#ensureSchema) await migrate(this.#db, { collections: this.#names });
+        return checkSchema(this.#db, this.#names);
+      })();
       perDb.set(key, ready);
       ready.catch(() => perDb.delete(key));
     }
     try {
       await ready;
     } catch (error) {
+      if (StoreSchemaError.isInstance(error)) throw error;
       throw new StoreUnavailableError('migrate', error);
     }
   }

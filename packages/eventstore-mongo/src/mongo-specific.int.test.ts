@@ -1,14 +1,21 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
-import { collect, ValidationError } from '@flowra/eventstore-core';
+import {
+  LogGapError,
+  LogOrderError,
+  type SchemaProblem,
+  StoreSchemaError,
+  ValidationError,
+  collect,
+} from '@flowra/eventstore-core';
 import { describeMongo } from '@flowra/test-mongo-server/vitest';
 import { expect, it } from 'vitest';
-import type { Db } from 'mongodb';
+import { type Db, MongoClient } from 'mongodb';
 import type { CommitDocument } from './commit-document.js';
 import { MongoEventStore } from './mongo-event-store.js';
 import { CommitTooLargeError } from './mongo-errors.js';
-import { INDEXES, migrate } from './schema.js';
+import { INDEXES, WEAKER_GUARANTEE, migrate } from './schema.js';
 
 const run = promisify(execFile);
 const tsx = createRequire(import.meta.url).resolve('tsx');
@@ -45,10 +52,19 @@ function losingFirstReply(db: Db): { db: Db; lost: () => number } {
 describeMongo('MongoEventStore specifics', (mongo) => {
   it('migrate creates every collection and index once; running it again changes nothing', async () => {
     const { db } = await mongo.freshDb('migrate');
+    const sound = mongo.server!.capabilities.uniqueMultikey;
+    const wanted = INDEXES.filter((i) => sound || !i.multikey);
     const dry = await migrate(db, { dryRun: true });
     // (the emulator lists an _id index even for a missing collection, so only our indexes are checked)
     expect(dry.existing.filter((e) => e.startsWith('index'))).toEqual([]);
-    expect(dry.created.filter((e) => e.startsWith('index'))).toHaveLength(INDEXES.length);
+    expect(dry.created.filter((e) => e.startsWith('index'))).toHaveLength(
+      INDEXES.filter((i) => !i.multikey).length,
+    );
+    expect(dry.skipped.map((s) => s.name)).toEqual(
+      expect.arrayContaining(
+        INDEXES.filter((i) => i.multikey).map((i) => `index events.${i.name}`),
+      ),
+    );
     const before = await db
       .collection('events')
       .listIndexes()
@@ -56,27 +72,132 @@ describeMongo('MongoEventStore specifics', (mongo) => {
       .catch(() => []);
     expect(before.filter((i) => i.name !== '_id_')).toEqual([]);
     const first = await migrate(db);
-    for (const index of INDEXES)
+    expect(first.uniqueMultikey).toBe(sound);
+    for (const index of wanted)
       expect(first.created).toContain(`index ${index.collection}.${index.name}`);
+    if (!sound) {
+      const skipped = first.skipped.filter((x) => x.name.startsWith('index'));
+      expect(skipped.map((x) => x.name).sort()).toEqual(
+        INDEXES.filter((i) => i.multikey)
+          .map((i) => `index events.${i.name}`)
+          .sort(),
+      );
+      console.warn(`[mongo] ${mongo.server!.label}: ${skipped[0]!.reason}`);
+    }
     const second = await migrate(db);
     expect(second.created).toEqual([]);
     expect(second.existing).toEqual(
       expect.arrayContaining(first.created.filter((c) => !c.startsWith('view'))),
     );
-    const names = (await db.collection('events').listIndexes().toArray()).map((i) => i.name);
-    expect(names).toEqual(
-      expect.arrayContaining(INDEXES.filter((i) => i.collection === 'events').map((i) => i.name)),
+    const listed = await db.collection('events').listIndexes().toArray();
+    expect(listed.map((i) => i.name)).toEqual(
+      expect.arrayContaining(wanted.filter((i) => i.collection === 'events').map((i) => i.name)),
     );
-    const unique = (await db.collection('events').listIndexes().toArray())
-      .filter((i) => i.unique && i.name !== '_id_')
-      .map((i) => i.name);
-    expect(unique.sort()).toEqual(['aggregate_version_unique', 'position_unique']);
+    const unique = listed.filter((i) => i.unique && i.name !== '_id_').map((i) => i.name);
+    expect(unique.sort()).toEqual(
+      wanted
+        .filter((i) => i.unique)
+        .map((i) => i.name)
+        .sort(),
+    );
     if (mongo.server?.capabilities.views) {
       expect([...first.created, ...second.existing]).toContain('view events_flat');
     } else {
       console.warn(
-        `[mongo] events_flat view not checked: ${first.skipped.map((s) => s.reason).join('; ')}`,
+        `[mongo] events_flat view not checked: ${first.skipped
+          .filter((s) => s.name.startsWith('view'))
+          .map((s) => s.reason)
+          .join('; ')}`,
       );
+    }
+  });
+
+  it('without a migration, a store with ensureSchema: false refuses to write, naming what is missing', async () => {
+    const { db } = await mongo.freshDb('noschema');
+    const store = new MongoEventStore(db, { ensureSchema: false });
+    const results = await Promise.allSettled(
+      [1, 2, 3].map(() => store.append('race', [{ type: 'A', data: {} }], 'no_stream')),
+    );
+    for (const r of results) {
+      expect(r.status).toBe('rejected');
+      const error = (r as PromiseRejectedResult).reason;
+      expect(StoreSchemaError.isInstance(error), String(error)).toBe(true);
+      expect(error.message).toContain("'flowra migrate'");
+      expect(error.problems.map((p: SchemaProblem) => p.index)).toEqual(
+        expect.arrayContaining(['aggregate_version_unique', 'position_unique']),
+      );
+    }
+    expect(await db.collection('events').countDocuments({})).toBe(0);
+    await store.migrate();
+    const after = new MongoEventStore(db, { ensureSchema: false });
+    await expect(after.append('race', [{ type: 'A', data: {} }], 'no_stream')).resolves.toEqual({
+      nextExpectedVersion: 1,
+      position: 1,
+    });
+  });
+
+  it('an index the guarantees rest on that is not unique is reported, and nothing is written', async () => {
+    const { db } = await mongo.freshDb('notunique');
+    await db.collection('events').createIndex({ position: 1 }, { name: 'position_unique' });
+    await db
+      .collection('events')
+      .createIndex({ aggregate_id: 1, version: 1 }, { name: 'aggregate_version_unique' });
+    const failure = await migrate(db).catch((e) => e);
+    expect(StoreSchemaError.isInstance(failure), String(failure)).toBe(true);
+    expect(failure.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ index: 'position_unique', problem: 'not-unique' }),
+        expect.objectContaining({ index: 'aggregate_version_unique', problem: 'not-unique' }),
+      ]),
+    );
+    for (const ensureSchema of [true, false]) {
+      const store = new MongoEventStore(db, { ensureSchema });
+      const results = await Promise.allSettled(
+        [1, 2, 3].map(() => store.append('race', [{ type: 'A', data: {} }], 'no_stream')),
+      );
+      expect(results.every((r) => r.status === 'rejected')).toBe(true);
+      expect(StoreSchemaError.isInstance((results[0] as PromiseRejectedResult).reason)).toBe(true);
+    }
+    expect(await db.collection('events').countDocuments({})).toBe(0);
+  });
+
+  it('a writer whose view of the log predates a deleted commit never places events over another commit', async () => {
+    const { db, client } = await mongo.freshDb('overlap');
+    const other = await new MongoClient(mongo.server!.uri).connect();
+    try {
+      const stale = new MongoEventStore(db);
+      const writer = new MongoEventStore(other.db(db.databaseName));
+      await stale.append('a', [{ type: 'A', data: {} }]); // stale's view of the end: position 1
+      await writer.append('b', [{ type: 'B', data: {} }]); // position 2
+      await writer.append(
+        'c',
+        [1, 2].map((n) => ({ type: 'C', data: { n } })),
+      ); // 3..4
+      await db.collection('events').deleteOne({ aggregate_id: 'b' }); // an operator's purge
+      const placed = await stale.append(
+        'd',
+        [1, 2, 3].map((n) => ({ type: 'D', data: { n } })),
+      );
+      const docs = await db.collection<CommitDocument>('events').find({}).toArray();
+      const held = docs.flatMap((d) => d.events.map((_, i) => d.position + i));
+      if (mongo.server!.capabilities.uniqueMultikey) {
+        // Every position is held once: the write over 3..4 was refused and placed after them.
+        expect(new Set(held).size).toBe(held.length);
+        expect(placed).toEqual({ nextExpectedVersion: 3, position: 7 });
+      } else {
+        console.warn(
+          `[mongo] ${mongo.server!.label}: no unique index on every position (${WEAKER_GUARANTEE}); checking that readers stop instead`,
+        );
+      }
+      // Either way no reader hands out the damage as if it were the log.
+      const reader = new MongoEventStore(db, { gapTimeoutMs: 200 });
+      const error = await collect(reader.readAll()).catch((e) => e);
+      expect(LogGapError.isInstance(error) || LogOrderError.isInstance(error), String(error)).toBe(
+        true,
+      );
+      void client;
+    } finally {
+      await other.close();
     }
   });
 

@@ -1,38 +1,45 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EVENTS_FLAT_PIPELINE, INDEXES } from './schema.js';
+import { EVENTS_FLAT_PIPELINE, INDEXES, SCHEMA_VERSION } from './schema.js';
 
-/** Evaluates a literal copied out of the mongosh script (our own file, never input). */
+/** Evaluates a literal copied out of the mongosh scripts (our own files, never input). */
 const literal = (source: string): unknown => new Function(`return (${source});`)();
 
-const script = readFileSync(
-  new URL('../../../migrations/mongodb/001_event_store_schema.js', import.meta.url),
-  'utf8',
+const scripts = ['001_event_store_schema.js', '002_every_position_unique.js'].map((name) =>
+  readFileSync(new URL(`../../../migrations/mongodb/${name}`, import.meta.url), 'utf8'),
 );
 
-describe('the mongosh migration', () => {
-  it('creates every index the code does, with the same key, name and uniqueness', () => {
-    const created = [
-      ...script.matchAll(
-        /(\w+)\.createIndex\((\{[^)]*?\}), \{ name: '(\w+)'(, unique: true)? \}\);/g,
-      ),
-    ].map((m) => ({
-      collection: m[1],
-      key: JSON.stringify(literal(m[2]!)),
-      name: m[3],
-      unique: Boolean(m[4]),
-    }));
-    expect(created).toEqual(
-      INDEXES.map((i) => ({
-        collection: i.collection,
-        key: JSON.stringify(i.key),
-        name: i.name,
-        unique: Boolean(i.unique),
-      })),
+describe('the mongosh migrations', () => {
+  it('create every index the code does, with the same key, name, uniqueness and filter', () => {
+    const created = scripts.flatMap((script) =>
+      [...script.matchAll(/^(\w+)\.createIndex\((.*)\);$/gm)].map((m) => {
+        const [key, options] = literal(`[${m[2]}]`) as [object, Record<string, unknown>];
+        return {
+          collection: m[1],
+          key: JSON.stringify(key),
+          name: options.name,
+          unique: options.unique === true,
+          partialFilterExpression: options.partialFilterExpression,
+        };
+      }),
     );
+    const expected = INDEXES.map((i) => ({
+      collection: i.collection,
+      key: JSON.stringify(i.key),
+      name: i.name,
+      unique: Boolean(i.unique),
+      partialFilterExpression: i.partialFilterExpression,
+    }));
+    expect([...created].sort(byName)).toEqual([...expected].sort(byName));
   });
 
-  it('creates the events_flat view with the same pipeline', () => {
+  it('record the schema version the store checks for', () => {
+    expect(scripts[1]).toContain(`version: ${SCHEMA_VERSION},`);
+    expect(scripts[1]).toContain('uniqueMultikey: true,');
+  });
+
+  it('create the events_flat view with the same pipeline', () => {
+    const script = scripts[0]!;
     const body = script.slice(
       script.indexOf("db.createView('events_flat', 'events', ") + 39,
       script.lastIndexOf(');'),
@@ -40,3 +47,7 @@ describe('the mongosh migration', () => {
     expect(literal(body)).toEqual(EVENTS_FLAT_PIPELINE);
   });
 });
+
+function byName(a: { name: unknown }, b: { name: unknown }): number {
+  return String(a.name).localeCompare(String(b.name));
+}

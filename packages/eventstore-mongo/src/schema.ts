@@ -1,23 +1,33 @@
-import type { CreateIndexesOptions, Db, IndexSpecification } from 'mongodb';
+import { type SchemaProblem, StoreSchemaError } from '@flowra/eventstore-core';
+import type { CreateIndexesOptions, Db, Document, IndexSpecification } from 'mongodb';
 
 export interface CollectionNames {
   events: string;
   snapshots: string;
   /** Read-only view with one document per event, for ad-hoc queries. */
   eventsFlat: string;
+  /** What `migrate` found out about the server and applied (one document). */
+  meta: string;
 }
 
 export const DEFAULT_COLLECTIONS: CollectionNames = {
   events: 'events',
   snapshots: 'snapshots',
   eventsFlat: 'events_flat',
+  meta: 'events_meta',
 };
 
 export interface IndexDefinition {
-  collection: keyof CollectionNames;
+  collection: 'events' | 'snapshots';
   name: string;
   key: Record<string, 1 | -1>;
   unique?: boolean;
+  /**
+   * On a field inside the `events` array: created only where the server keeps a unique index
+   * on array elements soundly (MongoDB does; the emulators do not), which `migrate` probes.
+   */
+  multikey?: boolean;
+  partialFilterExpression?: Document;
   /** Why the index exists: the read or the guarantee it serves. */
   purpose: string;
 }
@@ -37,6 +47,24 @@ export const INDEXES: readonly IndexDefinition[] = [
     key: { position: 1 },
     unique: true,
     purpose: 'one commit per log place: the gap-free global order',
+  },
+  {
+    collection: 'events',
+    name: 'events_position_unique',
+    key: { 'events.position': 1 },
+    unique: true,
+    multikey: true,
+    // Commits written before events carried their position are left out.
+    partialFilterExpression: { 'events.position': { $exists: true } },
+    purpose: 'no position held by two events, whatever happened to the commits around it',
+  },
+  {
+    collection: 'events',
+    name: 'stream_event_id_unique',
+    key: { aggregate_id: 1, 'events.event_id': 1 },
+    unique: true,
+    multikey: true,
+    purpose: 'no event id twice in a stream, even from appends racing in several processes',
   },
   {
     collection: 'events',
@@ -88,7 +116,35 @@ export const INDEXES: readonly IndexDefinition[] = [
   },
 ];
 
-/** One document per event, shaped like the original per-event schema. */
+/**
+ * What holds without the multikey unique indexes (on servers that cannot keep them soundly).
+ * Said by `migrate`, `flowra verify` and the README.
+ */
+export const WEAKER_GUARANTEE =
+  "positions then rest on the unique index of each commit's first position and on placing " +
+  'commits after a durable end: a commit deleted by hand while writers run can let a writer place ' +
+  'events over positions another commit holds (readers stop with LogOrderError or LogGapError, ' +
+  "'flowra verify' reports it), and two different appends reusing one event id, racing, may both land";
+
+export const SCHEMA_FIX =
+  "Run 'flowra migrate' (or MongoEventStore#migrate()); an index with another key or without " +
+  "'unique' must be dropped first.";
+
+/** One document per events collection, written by `migrate`. */
+export interface SchemaRecord {
+  _id: string;
+  /** Bumped when `migrate` adds what the store's guarantees rest on. */
+  version: number;
+  /** Whether the server enforces a unique index per array element (so the multikey indexes exist). */
+  uniqueMultikey: boolean;
+  /** What the probe saw. */
+  uniqueMultikeyDetail: string;
+  migratedAt: Date;
+}
+
+export const SCHEMA_VERSION = 2;
+
+/** One events_flat document per event, shaped like the original per-event schema. */
 export const EVENTS_FLAT_PIPELINE = [
   { $unwind: '$events' },
   {
@@ -111,6 +167,8 @@ export interface MigrationReport {
   created: string[];
   existing: string[];
   skipped: { name: string; reason: string }[];
+  /** Whether the server keeps unique indexes on array elements soundly (undefined: not probed, a dry run). */
+  uniqueMultikey: boolean | undefined;
 }
 
 export interface MigrateOptions {
@@ -119,19 +177,130 @@ export interface MigrateOptions {
   dryRun?: boolean;
 }
 
+interface ListedIndex {
+  key: Record<string, unknown>;
+  unique: boolean;
+  partialFilterExpression?: unknown;
+}
+
 function codeOf(error: unknown): number | undefined {
   const code = (error as { code?: unknown })?.code;
   return typeof code === 'number' ? code : undefined;
 }
 
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The collection's indexes by name, or `undefined` when the collection does not exist. */
+async function listIndexes(
+  db: Db,
+  collection: string,
+): Promise<Map<string, ListedIndex> | undefined> {
+  try {
+    const indexes = await db.collection(collection).listIndexes().toArray();
+    // Every real collection has its _id index; some servers list nothing for a missing one.
+    if (indexes.length === 0) return undefined;
+    return new Map(
+      indexes.map((i) => [
+        String(i.name),
+        {
+          key: i.key as Record<string, unknown>,
+          unique: i.unique === true,
+          partialFilterExpression: i.partialFilterExpression,
+        },
+      ]),
+    );
+  } catch (error) {
+    if (codeOf(error) === 26 /* NamespaceNotFound */) return undefined;
+    throw error;
+  }
+}
+
+/** How a listed index differs from its definition, or undefined when it matches. */
+export function indexMismatch(
+  def: IndexDefinition,
+  found: { key: unknown; unique: boolean },
+): Pick<SchemaProblem, 'problem' | 'detail'> | undefined {
+  if (JSON.stringify(found.key) !== JSON.stringify(def.key)) {
+    return {
+      problem: 'different-key',
+      detail: `has key ${JSON.stringify(found.key)}, expected ${JSON.stringify(def.key)}`,
+    };
+  }
+  if (Boolean(def.unique) !== found.unique) {
+    return {
+      problem: 'not-unique',
+      detail: def.unique ? 'exists but is not unique' : 'is unique but should not be',
+    };
+  }
+  return undefined;
+}
+
+async function readRecord(db: Db, names: CollectionNames): Promise<SchemaRecord | null> {
+  return db.collection<SchemaRecord>(names.meta).findOne({ _id: names.events });
+}
+
 /**
- * Applies the schema idempotently: creates what is missing, leaves what is there, and
- * says which. Safe to run from several processes at once.
+ * Whether the server enforces a unique index on a field inside an array per element: two
+ * documents with different elements are accepted, a document repeating another's element is
+ * refused. Measured in a scratch collection, because servers that speak the protocol differ
+ * (one refuses every second document, another accepts duplicates).
+ */
+export async function probeUniqueMultikey(
+  db: Db,
+  names: CollectionNames,
+): Promise<{ sound: boolean; detail: string }> {
+  const probe = db.collection<{ _id: string; p: { v: number }[] }>(`${names.meta}_probe`);
+  try {
+    await probe.deleteMany({});
+    await probe.createIndex({ 'p.v': 1 }, { unique: true, name: 'probe_unique' });
+    await probe.insertOne({ _id: 'a', p: [{ v: 1 }] });
+    try {
+      await probe.insertOne({ _id: 'b', p: [{ v: 2 }] });
+    } catch (error) {
+      return {
+        sound: false,
+        detail: `refuses distinct array elements under a unique index (${messageOf(error)})`,
+      };
+    }
+    try {
+      await probe.insertOne({ _id: 'c', p: [{ v: 3 }, { v: 1 }] });
+      return { sound: false, detail: 'accepts a duplicate array element under a unique index' };
+    } catch (error) {
+      if (codeOf(error) === 11000) {
+        return { sound: true, detail: 'enforces unique indexes per array element' };
+      }
+      return {
+        sound: false,
+        detail: `fails oddly on a duplicate array element (${messageOf(error)})`,
+      };
+    }
+  } catch (error) {
+    return {
+      sound: false,
+      detail: `cannot create a unique index on an array field (${messageOf(error)})`,
+    };
+  } finally {
+    await probe.drop().catch(() => probe.deleteMany({}).catch(() => {}));
+  }
+}
+
+/**
+ * Applies the schema idempotently: creates what is missing, leaves what is there, and says
+ * which. Safe to run from several processes at once. An index that exists with another key
+ * or without `unique` is not touched: it fails with `StoreSchemaError` naming it.
  */
 export async function migrate(db: Db, options: MigrateOptions = {}): Promise<MigrationReport> {
   const names = { ...DEFAULT_COLLECTIONS, ...options.collections };
-  const report: MigrationReport = { created: [], existing: [], skipped: [] };
-  const indexes = new Map<string, Map<string, Record<string, unknown>> | undefined>();
+  const report: MigrationReport = {
+    created: [],
+    existing: [],
+    skipped: [],
+    uniqueMultikey: undefined,
+  };
+  const problems: SchemaProblem[] = [];
+  const indexes = new Map<string, Map<string, ListedIndex> | undefined>();
   for (const collection of ['events', 'snapshots'] as const) {
     indexes.set(names[collection], await listIndexes(db, names[collection]));
   }
@@ -147,26 +316,77 @@ export async function migrate(db: Db, options: MigrateOptions = {}): Promise<Mig
     report.created.push(label);
   }
 
+  const record = await readRecord(db, names);
+  let multikey: { sound: boolean; detail: string } | undefined = record
+    ? { sound: record.uniqueMultikey, detail: record.uniqueMultikeyDetail }
+    : undefined;
+  if (!multikey && !options.dryRun) multikey = await probeUniqueMultikey(db, names);
+  report.uniqueMultikey = multikey?.sound;
+
   for (const def of INDEXES) {
     const collection = names[def.collection];
     const current = indexes.get(collection)?.get(def.name);
     const label = `index ${collection}.${def.name}`;
     if (current) {
-      if (JSON.stringify(current) !== JSON.stringify(def.key)) {
-        throw new Error(
-          `${label} exists with key ${JSON.stringify(current)}, expected ${JSON.stringify(def.key)}: drop it and migrate again`,
-        );
-      }
-      report.existing.push(label);
+      const mismatch = indexMismatch(def, current);
+      if (mismatch) problems.push({ collection, index: def.name, ...mismatch });
+      else report.existing.push(label);
+      continue;
+    }
+    if (def.multikey && !multikey?.sound) {
+      report.skipped.push({
+        name: label,
+        reason: multikey
+          ? `this server ${multikey.detail}, so the index could not be relied on; ${WEAKER_GUARANTEE}`
+          : 'dry run: created only where the server keeps unique indexes on array elements soundly (migrate probes it)',
+      });
       continue;
     }
     report.created.push(label);
     if (options.dryRun) continue;
     const indexOptions: CreateIndexesOptions = { name: def.name };
     if (def.unique) indexOptions.unique = true;
-    await db.collection(collection).createIndex(def.key as IndexSpecification, indexOptions);
+    if (def.partialFilterExpression)
+      indexOptions.partialFilterExpression = def.partialFilterExpression;
+    try {
+      await db.collection(collection).createIndex(def.key as IndexSpecification, indexOptions);
+    } catch (error) {
+      report.created.pop();
+      problems.push({
+        collection,
+        index: def.name,
+        problem: 'cannot-build',
+        detail: `could not be created (${messageOf(error)})${codeOf(error) === 11000 ? ": stored data breaks it, see 'flowra verify'" : ''}`,
+      });
+    }
   }
 
+  if (!options.dryRun && multikey) {
+    await db.collection<SchemaRecord>(names.meta).updateOne(
+      { _id: names.events },
+      {
+        $set: {
+          version: SCHEMA_VERSION,
+          uniqueMultikey: multikey.sound,
+          uniqueMultikeyDetail: multikey.detail,
+          migratedAt: new Date(),
+        },
+      },
+      { upsert: true },
+    );
+  }
+  if (problems.length > 0) throw new StoreSchemaError(problems, SCHEMA_FIX);
+
+  await migrateView(db, names, options, report);
+  return report;
+}
+
+async function migrateView(
+  db: Db,
+  names: CollectionNames,
+  options: MigrateOptions,
+  report: MigrationReport,
+): Promise<void> {
   const view = `view ${names.eventsFlat}`;
   let views: Set<string>;
   try {
@@ -176,9 +396,9 @@ export async function migrate(db: Db, options: MigrateOptions = {}): Promise<Mig
   } catch (error) {
     report.skipped.push({
       name: view,
-      reason: `the server cannot list views (${(error as Error).message})`,
+      reason: `the server cannot list views (${messageOf(error)})`,
     });
-    return report;
+    return;
   }
   if (views.has(names.eventsFlat)) {
     report.existing.push(view);
@@ -197,26 +417,53 @@ export async function migrate(db: Db, options: MigrateOptions = {}): Promise<Mig
       } else {
         report.skipped.push({
           name: view,
-          reason: `the server could not create views (${(error as Error).message})`,
+          reason: `the server could not create views (${messageOf(error)})`,
         });
       }
     }
   }
-  return report;
 }
 
-/** The collection's indexes by name, or `undefined` when the collection does not exist. */
-async function listIndexes(
-  db: Db,
-  collection: string,
-): Promise<Map<string, Record<string, unknown>> | undefined> {
-  try {
-    const indexes = await db.collection(collection).listIndexes().toArray();
-    // Every real collection has its _id index; some servers list nothing for a missing one.
-    if (indexes.length === 0) return undefined;
-    return new Map(indexes.map((i) => [String(i.name), i.key as Record<string, unknown>]));
-  } catch (error) {
-    if (codeOf(error) === 26 /* NamespaceNotFound */) return undefined;
-    throw error;
+export interface SchemaState {
+  /** Whether the multikey unique indexes are there (the server keeps them soundly). */
+  uniqueMultikey: boolean;
+}
+
+/**
+ * What the store checks before its first write: the unique indexes its guarantees rest on are
+ * there and unique, and `migrate` recorded what the server can keep. Otherwise a
+ * `StoreSchemaError` naming each problem and the command that fixes it.
+ */
+export async function checkSchema(db: Db, names: CollectionNames): Promise<SchemaState> {
+  const [indexes, record] = await Promise.all([
+    listIndexes(db, names.events),
+    readRecord(db, names),
+  ]);
+  const problems: SchemaProblem[] = [];
+  if (!record) {
+    problems.push({
+      collection: names.meta,
+      index: names.events,
+      problem: 'not-migrated',
+      detail: `no record that migrate ran for '${names.events}'`,
+    });
   }
+  for (const def of INDEXES) {
+    if (!def.unique || def.collection !== 'events') continue;
+    if (def.multikey && record?.uniqueMultikey !== true) continue;
+    const found = indexes?.get(def.name);
+    if (!found) {
+      problems.push({
+        collection: names.events,
+        index: def.name,
+        problem: 'missing',
+        detail: `is missing (${def.purpose})`,
+      });
+      continue;
+    }
+    const mismatch = indexMismatch(def, found);
+    if (mismatch) problems.push({ collection: names.events, index: def.name, ...mismatch });
+  }
+  if (problems.length > 0) throw new StoreSchemaError(problems, SCHEMA_FIX);
+  return { uniqueMultikey: record!.uniqueMultikey };
 }

@@ -52,30 +52,47 @@ export interface UpdateOptions {
 
 /** Counters that make the load paths measurable. */
 export interface RepositoryStats {
+  /** Events read and applied to aggregates. */
   eventsRead: number;
   snapshotsUsed: number;
+  /** Snapshots not used: another schema, unreadable, or ahead of (or other than) the stream's events. */
   snapshotsIgnored: number;
   snapshotsSaved: number;
   cacheHits: number;
   cacheMisses: number;
+  /** Cache entries dropped because the stream no longer holds the event they were built up to. */
+  cacheEntriesIgnored: number;
   conflicts: number;
 }
 
 interface Loaded {
   /** The stream version this aggregate's state reflects: the expected version of its next save. */
   streamVersion: number;
+  /** Log position of the event at `streamVersion` (0 when none): what identifies that event. */
+  lastPosition: number;
 }
 
 interface CacheEntry {
   snapshot: unknown;
   version: number;
   streamVersion: number;
+  lastPosition: number;
 }
 
 interface SnapshotEnvelope {
   schemaVersion: number;
   aggregateType: string;
   state: unknown;
+  /** Position of the last event folded in; absent in snapshots written before it was kept. */
+  lastPosition?: number;
+}
+
+/** Where a load starts from: a cached or snapshotted state, checked against the stream before use. */
+interface Start<T> {
+  aggregate: T;
+  streamVersion: number;
+  lastPosition: number | undefined;
+  source: 'cache' | 'snapshot';
 }
 
 /**
@@ -90,6 +107,7 @@ export class EventSourcedRepository<T extends RepositoryAggregate> {
     snapshotsSaved: 0,
     cacheHits: 0,
     cacheMisses: 0,
+    cacheEntriesIgnored: 0,
     conflicts: 0,
   };
   readonly #store: EventStore;
@@ -117,41 +135,97 @@ export class EventSourcedRepository<T extends RepositoryAggregate> {
   /** The aggregate, or `null` when its stream holds none of its events. */
   async getById(aggregateId: string): Promise<T | null> {
     const streamId = this.streamIdOf(aggregateId);
-    const cached = this.#cache?.get(streamId);
-    let aggregate: T | undefined;
-    let streamVersion = 0;
-    if (cached) {
-      try {
-        aggregate = this.#factory.fromSnapshot(aggregateId, cached.snapshot, cached.version);
-        streamVersion = cached.streamVersion;
-        this.stats.cacheHits++;
-      } catch (error) {
-        this.#cache?.delete(streamId);
-        this.#warn(
-          `cached ${this.#factory.aggregateType} '${aggregateId}' could not be restored`,
-          error,
-        );
-      }
-    }
-    if (!aggregate) {
+    let start = this.#fromCache(streamId, aggregateId);
+    if (start) this.stats.cacheHits++;
+    else {
       this.stats.cacheMisses++;
-      const restored = await this.#fromSnapshot(streamId, aggregateId);
-      aggregate = restored?.aggregate ?? this.#factory.empty(aggregateId);
-      streamVersion = restored?.version ?? 0;
+      start = await this.#fromSnapshot(streamId, aggregateId);
     }
-    // Even a cached aggregate reads the stream's tail, so a save made elsewhere is never missed.
+    let loaded = start ? await this.#replay(streamId, aggregateId, start) : undefined;
+    if (!loaded) {
+      if (start) this.#ignore(streamId, start);
+      loaded = (await this.#replay(streamId, aggregateId, undefined))!;
+    }
+    const { aggregate, streamVersion, lastPosition } = loaded;
+    if (aggregate.version === 0) return null;
+    this.#loaded.set(aggregate, { streamVersion, lastPosition });
+    this.#remember(streamId, aggregate, streamVersion, lastPosition);
+    return aggregate;
+  }
+
+  /**
+   * Applies the stream's events after the start. Even a cached aggregate reads the stream, so a
+   * save made elsewhere is never missed; and a start is only trusted when the stream still holds
+   * the very event it was built up to (same version, same position): after a restore or a
+   * rolled-back failover the stream may be shorter, or hold other events at those versions.
+   * `undefined` when the start does not fit the stream.
+   */
+  async #replay(
+    streamId: string,
+    aggregateId: string,
+    start: Start<T> | undefined,
+  ): Promise<{ aggregate: T; streamVersion: number; lastPosition: number } | undefined> {
+    const aggregate = start?.aggregate ?? this.#factory.empty(aggregateId);
+    let streamVersion = start?.streamVersion ?? 0;
+    let lastPosition = start?.lastPosition ?? 0;
+    let checked = streamVersion === 0;
     for await (const event of this.#store.readStream(streamId, {
-      fromVersion: streamVersion + 1,
+      fromVersion: Math.max(1, streamVersion),
     })) {
+      if (!checked) {
+        if (
+          event.version !== streamVersion ||
+          (start?.lastPosition !== undefined && event.position !== start.lastPosition)
+        ) {
+          return undefined;
+        }
+        checked = true;
+        lastPosition = event.position;
+        continue;
+      }
       this.stats.eventsRead++;
       streamVersion = event.version;
+      lastPosition = event.position;
       if (!this.#belongs(event, aggregateId)) continue;
       aggregate.applyEvent({ type: event.type, data: event.data });
     }
-    if (aggregate.version === 0) return null;
-    this.#loaded.set(aggregate, { streamVersion });
-    this.#remember(streamId, aggregate, streamVersion);
-    return aggregate;
+    return checked ? { aggregate, streamVersion, lastPosition } : undefined;
+  }
+
+  #ignore(streamId: string, start: Start<T>): void {
+    const what =
+      start.source === 'cache'
+        ? `cached ${this.#factory.aggregateType} state of '${streamId}'`
+        : `snapshot of '${streamId}'`;
+    if (start.source === 'cache') {
+      this.stats.cacheEntriesIgnored++;
+      this.#cache?.delete(streamId);
+    } else {
+      this.stats.snapshotsIgnored++;
+    }
+    this.#warn(
+      `${what} at version ${start.streamVersion} does not match the stream's events (a restore or a rolled-back write?): rebuilding from the events`,
+    );
+  }
+
+  #fromCache(streamId: string, aggregateId: string): Start<T> | undefined {
+    const cached = this.#cache?.get(streamId);
+    if (!cached) return undefined;
+    try {
+      return {
+        aggregate: this.#factory.fromSnapshot(aggregateId, cached.snapshot, cached.version),
+        streamVersion: cached.streamVersion,
+        lastPosition: cached.lastPosition,
+        source: 'cache',
+      };
+    } catch (error) {
+      this.#cache?.delete(streamId);
+      this.#warn(
+        `cached ${this.#factory.aggregateType} '${aggregateId}' could not be restored`,
+        error,
+      );
+      return undefined;
+    }
   }
 
   /** Like `getById`, but a missing aggregate is an `AggregateNotFoundError`. */
@@ -199,8 +273,11 @@ export class EventSourcedRepository<T extends RepositoryAggregate> {
     }
     const previousVersion = aggregate.version - pending.length;
     aggregate.markCommitted();
-    this.#loaded.set(aggregate, { streamVersion: result.nextExpectedVersion });
-    this.#remember(streamId, aggregate, result.nextExpectedVersion);
+    this.#loaded.set(aggregate, {
+      streamVersion: result.nextExpectedVersion,
+      lastPosition: result.position,
+    });
+    this.#remember(streamId, aggregate, result.nextExpectedVersion, result.position);
     if (this.#shouldSnapshot(aggregate, previousVersion)) {
       await this.#saveSnapshot(streamId, aggregate);
     }
@@ -237,13 +314,10 @@ export class EventSourcedRepository<T extends RepositoryAggregate> {
     await this.#saveSnapshot(this.streamIdOf(aggregate.id), aggregate);
   }
 
-  async #fromSnapshot(
-    streamId: string,
-    aggregateId: string,
-  ): Promise<{ aggregate: T; version: number } | null> {
-    if (this.#snapshots === false) return null;
+  async #fromSnapshot(streamId: string, aggregateId: string): Promise<Start<T> | undefined> {
+    if (this.#snapshots === false) return undefined;
     const snapshot = await this.#store.getSnapshot(streamId);
-    if (!snapshot) return null;
+    if (!snapshot) return undefined;
     const envelope = snapshot.data as Partial<SnapshotEnvelope> | null;
     if (
       envelope?.schemaVersion !== this.#factory.snapshotSchemaVersion ||
@@ -253,16 +327,21 @@ export class EventSourcedRepository<T extends RepositoryAggregate> {
       this.#warn(
         `snapshot of '${streamId}' has schema version ${String(envelope?.schemaVersion)}, expected ${this.#factory.snapshotSchemaVersion}: replaying the stream`,
       );
-      return null;
+      return undefined;
     }
     try {
       const aggregate = this.#factory.fromSnapshot(aggregateId, envelope.state, snapshot.version);
       this.stats.snapshotsUsed++;
-      return { aggregate, version: snapshot.version };
+      return {
+        aggregate,
+        streamVersion: snapshot.version,
+        lastPosition: typeof envelope.lastPosition === 'number' ? envelope.lastPosition : undefined,
+        source: 'snapshot',
+      };
     } catch (error) {
       this.stats.snapshotsIgnored++;
       this.#warn(`snapshot of '${streamId}' could not be restored: replaying the stream`, error);
-      return null;
+      return undefined;
     }
   }
 
@@ -283,6 +362,8 @@ export class EventSourcedRepository<T extends RepositoryAggregate> {
       aggregateType: this.#factory.aggregateType,
       state: aggregate.toSnapshot(),
     };
+    const lastPosition = this.#loaded.get(aggregate)?.lastPosition;
+    if (lastPosition) data.lastPosition = lastPosition;
     try {
       await this.#store.saveSnapshot({
         streamId,
@@ -297,12 +378,13 @@ export class EventSourcedRepository<T extends RepositoryAggregate> {
     }
   }
 
-  #remember(streamId: string, aggregate: T, streamVersion: number): void {
+  #remember(streamId: string, aggregate: T, streamVersion: number, lastPosition: number): void {
     if (!this.#cache || aggregate.uncommittedEvents.length > 0) return;
     this.#cache.set(streamId, {
       snapshot: aggregate.toSnapshot(),
       version: aggregate.version,
       streamVersion,
+      lastPosition,
     });
   }
 

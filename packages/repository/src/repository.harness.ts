@@ -121,7 +121,7 @@ export function repositoryHarness(
       await r.save(chat);
       await store.saveSnapshot({
         streamId: r.streamIdOf(chat.id),
-        version: chat.version + 1,
+        version: chat.version,
         data: { schemaVersion: 999, aggregateType: 'Chat', state: {} },
         timestamp: new Date(),
       });
@@ -135,6 +135,63 @@ export function repositoryHarness(
         eventsRead: chat.version,
       });
       expect(warnings[0]).toContain('schema version 999');
+    });
+
+    it('a snapshot ahead of its stream is never used: update works on the events', async () => {
+      const store = await makeStore();
+      const r = await repo({ cacheSize: 0 }, store);
+      const chat = newChat();
+      renames(chat, 2);
+      await r.save(chat);
+      const streamId = r.streamIdOf(chat.id);
+      // As after restoring the events without the latest ones, or a rolled-back failover.
+      const ahead = await repo({ snapshots: { every: 1 }, cacheSize: 0 }, store);
+      const future = await ahead.load(chat.id);
+      renames(future, 3, 100);
+      await store.saveSnapshot({
+        streamId,
+        version: chat.version + 3,
+        data: {
+          schemaVersion: ChatAggregate.snapshotSchemaVersion,
+          aggregateType: 'Chat',
+          state: future.toSnapshot(),
+        },
+        timestamp: new Date(),
+      });
+      const updated = await r.update(chat.id, (c) => c.rename({ title: 'After restore' }, ctx(7)));
+      expect(updated.version).toBe(chat.version + 1);
+      expect((await r.load(chat.id)).state.title).toBe('After restore');
+      expect(r.stats.snapshotsUsed).toBe(0);
+    });
+
+    it('a snapshot of other events at its version is ignored and counted', async () => {
+      const store = await makeStore();
+      const r = await repo({ cacheSize: 0 }, store);
+      const chat = newChat();
+      renames(chat, 2);
+      await r.save(chat);
+      const impostor = newChat(chat.id);
+      renames(impostor, 2, 50);
+      // Same version, built from events the stream no longer holds (their positions differ).
+      await store.saveSnapshot({
+        streamId: r.streamIdOf(chat.id),
+        version: chat.version,
+        data: {
+          schemaVersion: ChatAggregate.snapshotSchemaVersion,
+          aggregateType: 'Chat',
+          state: impostor.toSnapshot(),
+          lastPosition: 987_654_321,
+        },
+        timestamp: new Date(),
+      });
+      const warnings: string[] = [];
+      const reader = await repo({ cacheSize: 0, onWarning: (m) => warnings.push(m) }, store);
+      const loaded = await reader.load(chat.id);
+      expect(loaded.state).toEqual(chat.state);
+      expect(reader.stats).toMatchObject({ snapshotsIgnored: 1, eventsRead: chat.version });
+      expect(warnings[0]).toContain('does not match the stream');
+      const updated = await reader.update(chat.id, (c) => c.rename({ title: 'Fine' }, ctx(8)));
+      expect(updated.version).toBe(chat.version + 1);
     });
 
     it('a snapshot predicate decides when to snapshot', async () => {

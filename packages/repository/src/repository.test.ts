@@ -1,4 +1,53 @@
-import { InMemoryEventStore } from '@flowra/eventstore-core';
+import { Chat, ChatAggregate } from '@flowra/domain';
+import { type EventStore, InMemoryEventStore } from '@flowra/eventstore-core';
+import { describe, expect, it } from 'vitest';
+import { EventSourcedRepository } from './event-sourced-repository.js';
 import { repositoryHarness } from './repository.harness.js';
 
 repositoryHarness('InMemoryEventStore', () => new InMemoryEventStore());
+
+const at = () => ({ userId: 'ann', at: new Date(Date.UTC(2026, 10, 1)) });
+
+describe('a repository whose store was restored to an earlier state', () => {
+  it('drops cache entries ahead of the stream and rebuilds from the events; update works', async () => {
+    // The store behind the repository is swapped for a copy holding only the first events,
+    // as a restore from a backup (or a rolled-back failover) would leave it.
+    let current: EventStore = new InMemoryEventStore();
+    const store = new Proxy({} as EventStore, {
+      get: (_, prop) => {
+        const value = (current as unknown as Record<PropertyKey, unknown>)[prop];
+        return typeof value === 'function' ? value.bind(current) : value;
+      },
+    });
+    const warnings: string[] = [];
+    const r = new EventSourcedRepository<Chat>({
+      store,
+      aggregate: ChatAggregate,
+      snapshots: false,
+      onWarning: (m) => warnings.push(m),
+    });
+    const chat = Chat.create('c1', { workspaceId: 'ws1', title: 'One', type: 'Task' }, at());
+    await r.save(chat);
+    for (const title of ['Two', 'Three', 'Four']) {
+      await r.update('c1', (c) => c.rename({ title }, at()));
+    }
+    const streamId = r.streamIdOf('c1');
+    const kept = (await current.getEvents(streamId)).slice(0, 2);
+    const restored = new InMemoryEventStore();
+    for (const e of kept) {
+      await restored.append(streamId, [
+        { type: e.type, data: e.data, metadata: e.metadata, eventId: e.eventId },
+      ]);
+    }
+    current = restored;
+
+    const loaded = await r.load('c1');
+    expect(loaded.version).toBe(2);
+    expect(loaded.state.title).toBe('Two');
+    expect(r.stats.cacheEntriesIgnored).toBe(1);
+    expect(warnings.at(-1)).toContain('does not match the stream');
+    const updated = await r.update('c1', (c) => c.rename({ title: 'Again' }, at()));
+    expect(updated.version).toBe(3);
+    expect((await r.load('c1')).state.title).toBe('Again');
+  });
+});

@@ -10,7 +10,7 @@ import {
 } from './types.js';
 
 /** Bumped whenever a probe changes, so cached emulator results are re-measured. */
-export const PROBE_VERSION = 1;
+export const PROBE_VERSION = 2;
 
 /** Per probe; a local server answers each in a few ms. */
 const PROBE_TIMEOUT_MS = 1_500;
@@ -137,6 +137,21 @@ const probes: Record<Capability, Probe> = {
     }
   },
 
+  async atomicUpdates(db) {
+    // Racers on the pool's several connections, three rounds: a server that reads, then
+    // writes, loses some of them nearly every time.
+    const c = db.collection<{ _id: number; v: number }>('atomic_updates');
+    for (let round = 0; round < 3; round++) {
+      await c.insertOne({ _id: round, v: 0 });
+      const order = Array.from({ length: 24 }, (_, i) => ((i * 7) % 24) + 1);
+      await Promise.all(
+        order.map((k) => c.updateOne({ _id: round, v: { $lt: k } }, { $set: { v: k } })),
+      );
+      if ((await c.findOne({ _id: round }))?.v !== 24) return false;
+    }
+    return true;
+  },
+
   // Last: it is also the clean-up.
   async dropDatabase(db) {
     await db.dropDatabase();
@@ -189,6 +204,8 @@ const phrases: Record<Capability, string> = {
   dropDatabase: 'cannot drop databases',
   collStats: 'has no $collStats stage',
   projections: 'ignores find projections',
+  atomicUpdates:
+    'loses conditional single-document updates that race (it reads, then writes: no atomic update)',
 };
 
 export function serverName(kind: TestMongoKind): string {

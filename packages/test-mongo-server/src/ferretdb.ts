@@ -1,10 +1,13 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import {
   chmodSync,
+  closeSync,
   cpSync,
-  readdirSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
   renameSync,
   rmSync,
   statSync,
@@ -186,6 +189,10 @@ export async function startFerretdb(
     backendKey = 'postgresql';
   }
   const port = await freePort();
+  // Its log goes to a file, not a pipe: a pipe nobody drains (a parent busy in a synchronous
+  // call) fills up, and FerretDB then blocks every request behind its logger (seen here).
+  const logFile = join(state, 'ferretdb.log');
+  const logFd = openSync(logFile, 'a');
   const child = spawn(
     binary,
     [
@@ -196,14 +203,16 @@ export async function startFerretdb(
       '--debug-addr=-',
       '--log-level=error',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', logFd, logFd] },
   );
-  let output = '';
-  const remember = (text: string) => {
-    output = (output + text).slice(-4_000);
+  closeSync(logFd);
+  const output = () => {
+    try {
+      return readFileSync(logFile, 'utf8').slice(-4_000);
+    } catch {
+      return '';
+    }
   };
-  child.stdout?.setEncoding('utf8').on('data', remember);
-  child.stderr?.setEncoding('utf8').on('data', remember);
   let spawnError: Error | undefined;
   child.once('error', (error) => {
     spawnError = error;
@@ -235,7 +244,7 @@ export async function startFerretdb(
     await waitForPort(port, START_TIMEOUT_MS, () => {
       if (spawnError) return `FerretDB could not be started: ${spawnError.message}`;
       if (child.exitCode !== null || child.signalCode !== null) {
-        return `FerretDB exited before it was ready (code ${child.exitCode}, signal ${child.signalCode})\n${output.trim()}`;
+        return `FerretDB exited before it was ready (code ${child.exitCode}, signal ${child.signalCode})\n${output().trim()}`;
       }
       return undefined;
     });
@@ -244,7 +253,5 @@ export async function startFerretdb(
     throw error;
   }
   child.unref();
-  (child.stdout as { unref?: () => void } | null)?.unref?.();
-  (child.stderr as { unref?: () => void } | null)?.unref?.();
   return { uri: `mongodb://127.0.0.1:${port}/`, backend, backendKey, stop };
 }

@@ -20,6 +20,7 @@ const EMULATOR_CAPABILITIES: Capabilities = {
   dropDatabase: false,
   collStats: false,
   projections: false,
+  atomicUpdates: true,
 };
 
 /** What FerretDB 1.24.2 over PostgreSQL showed when probed here (2026-12-02). */
@@ -33,6 +34,7 @@ const FERRETDB_CAPABILITIES: Capabilities = {
   dropDatabase: true,
   collStats: true,
   projections: true,
+  atomicUpdates: false,
 };
 
 async function isUp(uri: string): Promise<boolean> {

@@ -28,6 +28,11 @@ export interface Capabilities {
   collStats: boolean;
   /** find projections are applied (fields left out are not returned). */
   projections: boolean;
+  /**
+   * A single-document update applies its filter and its change atomically: of conditional
+   * updates racing on one document (`{ v: { $lt: k } }` → `$set: { v: k }`), none is lost.
+   */
+  atomicUpdates: boolean;
 }
 
 export type Capability = keyof Capabilities;
@@ -42,6 +47,7 @@ export const CAPABILITY_NAMES: readonly Capability[] = [
   'dropDatabase',
   'collStats',
   'projections',
+  'atomicUpdates',
 ];
 
 /** The serializable description of a test server (what the vitest global setup provides). */

@@ -1,6 +1,7 @@
-import { migrate } from '@flowra/eventstore-mongo';
+import { StoreSchemaError } from '@flowra/eventstore-core';
+import { type MigrationReport, migrate } from '@flowra/eventstore-mongo';
 import type { Connection } from '../connection.js';
-import { EXIT_OK } from '../exit-codes.js';
+import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
 import { writeLine } from '../output.js';
 import { stylesFor } from '../style.js';
 
@@ -14,8 +15,35 @@ export async function runMigrate(
   options: MigrateCommandOptions,
 ): Promise<number> {
   const dryRun = options.dryRun === true;
-  const report = await migrate(conn.db, { dryRun });
   const out = process.stdout;
+  let report: MigrationReport;
+  try {
+    report = await migrate(conn.db, { dryRun });
+  } catch (error) {
+    if (!StoreSchemaError.isInstance(error)) throw error;
+    // An index the guarantees rest on exists in another shape: left alone, said plainly.
+    if (options.json) {
+      await writeLine(
+        out,
+        JSON.stringify({
+          database: conn.target.dbName,
+          dryRun,
+          problems: error.problems,
+          fix: error.fix,
+        }),
+      );
+      return EXIT_FAILURE;
+    }
+    const s = stylesFor(out);
+    await writeLine(
+      out,
+      s.red(`Cannot migrate database ${conn.target.dbName} at ${conn.target.hosts}:`),
+    );
+    for (const p of error.problems)
+      await writeLine(out, `  - ${p.collection}.${p.index} ${p.detail}`);
+    await writeLine(out, error.fix);
+    return EXIT_FAILURE;
+  }
   if (options.json) {
     await writeLine(out, JSON.stringify({ database: conn.target.dbName, dryRun, ...report }));
     return EXIT_OK;

@@ -43,6 +43,7 @@ export async function runVerify(conn: Connection, options: { json?: boolean }): 
       .slice(1)
       .map((l) => `  ${l}`),
   ];
+  if (result.weakerGuarantee) lines.push(s.yellow(`Note: ${result.weakerGuarantee}.`));
   if (result.ok) {
     lines.push(s.green('OK: no problems found.'));
   } else {

@@ -1,4 +1,4 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConcurrencyError, DuplicateEventIdError, ValidationError } from '../errors.js';
 import type { ContractContext } from './context.js';
 import { caught, newEvents, range, uniqueStreamId, versions, withIds } from './context.js';
@@ -221,5 +221,82 @@ export function appendContract(ctx: ContractContext): void {
     expect((error as ValidationError).field).toBe('events[2].data');
     expect(await store.getStreamVersion(id)).toBe(0);
     expect(await store.getEvents(id)).toEqual([]);
+  });
+
+  describe('event-id rules (the in-memory store is the reference)', () => {
+    it(
+      'the same ids again at the next exact version are refused, not stored twice',
+      t,
+      async () => {
+        const store = await ctx.store();
+        const id = uniqueStreamId();
+        const batch = withIds(newEvents(1));
+        await store.append(id, batch, 0);
+        const error = await caught(store.append(id, batch, 1));
+        expect(DuplicateEventIdError.isInstance(error), String(error)).toBe(true);
+        expect(error).toMatchObject({ streamId: id, eventId: batch[0]!.eventId });
+        expect(versions(await store.getEvents(id))).toEqual([1]);
+      },
+    );
+
+    it(
+      "retrying only the first event of an earlier append returns that event's place",
+      t,
+      async () => {
+        const store = await ctx.store();
+        const id = uniqueStreamId();
+        const batch = withIds(newEvents(2));
+        const whole = await store.append(id, batch, 'no_stream');
+        expect(await store.append(id, [batch[0]!], 'no_stream')).toEqual({
+          nextExpectedVersion: 1,
+          position: whole.position - 1,
+        });
+        expect(await store.append(id, [batch[0]!], 'any')).toEqual({
+          nextExpectedVersion: 1,
+          position: whole.position - 1,
+        });
+        expect(await store.append(id, [batch[1]!], 'any')).toEqual(whole);
+        expect(versions(await store.getEvents(id))).toEqual([1, 2]);
+      },
+    );
+
+    it(
+      'a retry that adds a new event to stored ones is refused and writes nothing',
+      t,
+      async () => {
+        const store = await ctx.store();
+        const id = uniqueStreamId();
+        const batch = withIds(newEvents(2));
+        await store.append(id, batch);
+        const extended = [...batch, ...withIds(newEvents(1))];
+        const error = await caught(store.append(id, extended, 'any'));
+        expect(DuplicateEventIdError.isInstance(error), String(error)).toBe(true);
+        expect(await store.getStreamVersion(id)).toBe(2);
+      },
+    );
+
+    it(
+      'events read back can be appended again with their ids as a no-op, generated ids too',
+      t,
+      async () => {
+        const store = await ctx.store();
+        const id = uniqueStreamId();
+        const result = await store.append(id, newEvents(2));
+        const stored = await store.getEvents(id);
+        const again = stored.map((e) => ({ type: e.type, data: e.data, eventId: e.eventId }));
+        expect(await store.append(id, again, 'any')).toEqual(result);
+        expect(versions(await store.getEvents(id))).toEqual([1, 2]);
+      },
+    );
+
+    it('the same ids in another stream are another append', t, async () => {
+      const store = await ctx.store();
+      const [a, b] = [uniqueStreamId(), uniqueStreamId()];
+      const batch = withIds(newEvents(1));
+      await store.append(a, batch);
+      const other = await store.append(b, batch);
+      expect(other.nextExpectedVersion).toBe(1);
+      expect((await store.getEvents(b)).map((e) => e.eventId)).toEqual([batch[0]!.eventId]);
+    });
   });
 }

@@ -143,4 +143,34 @@ export function concurrencyContract(ctx: ContractContext): void {
       expect(version).toBe(i + 1);
     }
   });
+
+  it(
+    'the same append retried at the same moment from several instances is stored once',
+    t,
+    async () => {
+      const stores = await storesFor(ctx, 4);
+      const rounds = scaled(6);
+      for (let round = 0; round < rounds; round++) {
+        const id = uniqueStreamId('retry-race');
+        await stores[0]!.append(id, newEvents(1));
+        const batch = withIds(newEvents(1 + (round % 3)));
+        const results = await Promise.allSettled(
+          stores.map((store) => store.append(id, batch, 'any')),
+        );
+        const failed = results.filter((r) => r.status === 'rejected');
+        expect(failed.map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+        const values = results.map((r) => (r as PromiseFulfilledResult<AppendResult>).value);
+        for (const value of values) expect(value).toEqual(values[0]);
+        const events = await stores[0]!.getEvents(id);
+        expect(events.map((e) => e.eventId)).toEqual([
+          events[0]!.eventId,
+          ...batch.map((e) => e.eventId),
+        ]);
+        expect(values[0]).toEqual({
+          nextExpectedVersion: events.length,
+          position: events.at(-1)!.position,
+        });
+      }
+    },
+  );
 }

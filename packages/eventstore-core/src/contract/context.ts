@@ -19,10 +19,40 @@ export interface EventStoreContractOptions {
   scale?: number;
   /** How long to wait for a subscription to deliver before failing (default 10 s). */
   deliveryTimeoutMs?: number;
+  /**
+   * For the rules under faults, where the store can lose a commit (an operator's purge, a
+   * partial restore): a store on a database of its own, whose readers give up on a hole after
+   * `gapTimeoutMs`, and a way to delete the event at a position behind the store's back.
+   * Omit it for stores that cannot lose events (the in-memory store).
+   */
+  faults?: EventStoreFaults;
+  /**
+   * What the storage behind the store cannot keep, each with the reason printed when its test
+   * is skipped: only for a server that is not the one the adapter is written for (an emulator).
+   */
+  limits?: EventStoreLimits;
+}
+
+export interface EventStoreLimits {
+  /** Why `-0` comes back as `0`. */
+  negativeZero?: string;
+  /** Why `NaN` and `±Infinity` cannot be stored. */
+  nonFiniteNumbers?: string;
+  /** Why racing snapshot saves may keep an older one (the storage loses racing conditional updates). */
+  conditionalUpdates?: string;
+}
+
+export interface EventStoreFaults {
+  createIsolatedStore(): EventStore | Promise<EventStore>;
+  /** Deletes whatever holds this position (the whole commit, as an operator would). */
+  removeEventAt(store: EventStore, position: number): Promise<void>;
+  gapTimeoutMs: number;
 }
 
 export interface ContractContext {
   options: Required<Pick<EventStoreContractOptions, 'timeoutMs' | 'scale' | 'deliveryTimeoutMs'>>;
+  faults: EventStoreFaults | undefined;
+  limits: EventStoreLimits;
   /** A fresh store for the running test; closed after it. */
   store(): Promise<EventStore>;
   /** A further store on the same database, closed after the test. */

@@ -6,10 +6,15 @@ import { concurrencyContract } from './concurrency.contract.js';
 import type { ContractContext, EventStoreContractOptions } from './context.js';
 import { modelContract } from './model.contract.js';
 import { readContract } from './read.contract.js';
+import { readerContract } from './reader.contract.js';
 import { snapshotContract } from './snapshot.contract.js';
 import { subscriptionContract } from './subscription.contract.js';
 
-export type { EventStoreContractOptions } from './context.js';
+export type {
+  EventStoreContractOptions,
+  EventStoreFaults,
+  EventStoreLimits,
+} from './context.js';
 export { uniqueStreamId, waitFor } from './context.js';
 
 /**
@@ -25,6 +30,15 @@ export function eventStoreContract(name: string, options: EventStoreContractOpti
       timeoutMs: options.timeoutMs ?? 30_000,
       scale: options.scale ?? 1,
       deliveryTimeoutMs: options.deliveryTimeoutMs ?? 10_000,
+    },
+    limits: options.limits ?? {},
+    faults: options.faults && {
+      ...options.faults,
+      async createIsolatedStore() {
+        const store = await options.faults!.createIsolatedStore();
+        made.push(store);
+        return store;
+      },
     },
     async store() {
       const store = await options.createStore();
@@ -51,6 +65,7 @@ export function eventStoreContract(name: string, options: EventStoreContractOpti
     describe('subscriptions', () => subscriptionContract(ctx));
     describe('bad input', () => badInputContract(ctx));
     describe('concurrency', () => concurrencyContract(ctx));
+    describe('readers under faults', () => readerContract(ctx));
     describe('model', () => modelContract(ctx));
   });
 }

@@ -1,0 +1,118 @@
+import {
+  type EventStore,
+  LogGapError,
+  type RecordedEvent,
+  type Subscription,
+  collect,
+} from '@flowra/eventstore-core';
+import { type CommitDocument, MongoEventStore } from '@flowra/eventstore-mongo';
+import type { MongoTarget } from './mongo-target.js';
+import type { SeededRandom } from './seeded-random.js';
+
+export interface GapFaultOutcome {
+  /** Readers that stopped with LogGapError naming the deleted positions. */
+  gapsReported: number;
+  violations: string[];
+}
+
+const GAP_TIMEOUT_MS = 1_000;
+
+interface Reader {
+  name: string;
+  seen: RecordedEvent[];
+  subscription: Subscription;
+}
+
+/** A reader slow enough to still be behind the commit that will be deleted. */
+function follow(store: EventStore, name: string): Reader {
+  const seen: RecordedEvent[] = [];
+  return {
+    name,
+    seen,
+    subscription: store.subscribe(
+      async (e) => {
+        seen.push(e);
+        await new Promise((r) => setTimeout(r, 25));
+      },
+      { fromPosition: 0 },
+    ),
+  };
+}
+
+/**
+ * A commit deleted by hand while writers go on (an operator's purge): every reader must stop
+ * with `LogGapError` naming exactly the deleted positions, having delivered everything before
+ * them and nothing after; none may skip the hole.
+ */
+export async function stressGapFault(
+  target: MongoTarget,
+  rng: SeededRandom,
+): Promise<GapFaultOutcome> {
+  const violations: string[] = [];
+  const client = await target.connect();
+  const db = client.db(target.freshDbName('stress_gap'));
+  const writer = new MongoEventStore(db);
+  const readerStore = new MongoEventStore(db, { gapTimeoutMs: GAP_TIMEOUT_MS, pollIntervalMs: 20 });
+  const early = follow(readerStore, 'a subscription following the log');
+  let writing = true;
+  let written = 0;
+  const writes = (async () => {
+    while (writing) {
+      await writer.append(
+        `gap-${rng.int(0, 5)}`,
+        Array.from({ length: rng.int(1, 3) }, () => ({ type: 'G', data: {} })),
+      );
+      written++;
+    }
+  })();
+  while (written < 30) await new Promise((r) => setTimeout(r, 10));
+  // Delete a commit from the part of the log written last, while the writers go on.
+  const head = await writer.headPosition();
+  const victim = await db
+    .collection<CommitDocument>('events')
+    .findOne({ last_position: { $gte: Math.max(1, head - 5) } }, { sort: { position: 1 } });
+  if (!victim) throw new Error('no commit to delete');
+  await db.collection('events').deleteOne({ _id: victim._id } as never);
+  while (written < 60) await new Promise((r) => setTimeout(r, 10));
+  const late = follow(readerStore, 'a subscription started after the deletion');
+  writing = false;
+  await writes;
+
+  const expected = { missingFrom: victim.position, missingTo: victim.last_position };
+  let gapsReported = 0;
+  for (const reader of [early, late]) {
+    const error = await reader.subscription.done.then(
+      () => new Error('it ended without an error'),
+      (e: unknown) => e,
+    );
+    const positions = reader.seen.map((e) => e.position);
+    if (!LogGapError.isInstance(error)) {
+      violations.push(`gap fault: ${reader.name} did not stop with LogGapError: ${String(error)}`);
+    } else if (
+      error.missingFrom !== expected.missingFrom ||
+      error.missingTo !== expected.missingTo
+    ) {
+      violations.push(
+        `gap fault: ${reader.name} reported positions ${error.missingFrom}..${error.missingTo}, deleted were ${expected.missingFrom}..${expected.missingTo}`,
+      );
+    } else {
+      gapsReported++;
+    }
+    if (positions.some((p, i) => p !== i + 1) || positions.length !== victim.position - 1) {
+      violations.push(
+        `gap fault: ${reader.name} delivered ${positions.length} events (last ${positions.at(-1)}), not exactly 1..${victim.position - 1}`,
+      );
+    }
+  }
+  const read = await collect(readerStore.readAll()).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (LogGapError.isInstance(read)) gapsReported++;
+  else
+    violations.push(
+      `gap fault: readAll over the hole did not fail with LogGapError: ${String(read)}`,
+    );
+  await Promise.all([writer.close(), readerStore.close()]);
+  return { gapsReported, violations };
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { StoreClosedError } from './errors.js';
+import { InMemoryEventStore } from './in-memory-event-store.js';
+import { LogFeed } from './log-feed.js';
+import type { RecordedEvent } from './types.js';
+
+describe('LogFeed subscriptions', () => {
+  it('retry transient read failures and resume from the last delivered position', async () => {
+    const store = new InMemoryEventStore();
+    await store.append(
+      's',
+      [1, 2, 3].map((n) => ({ type: 'T', data: { n } })),
+    );
+    let failures = 0;
+    const all = async () => {
+      const out: RecordedEvent[] = [];
+      for await (const e of store.readAll()) out.push(e);
+      return out;
+    };
+    const feed = new LogFeed(
+      {
+        async readPage(after) {
+          if (after === 1 && failures < 2) {
+            failures++;
+            throw new Error('connection reset');
+          }
+          return (await all()).filter((e) => e.position > after).slice(0, 1);
+        },
+        headPosition: () => store.headPosition,
+        isTransient: (e) => (e as Error).message === 'connection reset',
+      },
+      { pollIntervalMs: 5, maxRetryDelayMs: 5 },
+    );
+    const seen: number[] = [];
+    const sub = feed.subscribe((e) => void seen.push(e.position), { fromPosition: 0 });
+    while (seen.length < 3) await new Promise((r) => setTimeout(r, 5));
+    expect(seen).toEqual([1, 2, 3]);
+    expect(failures).toBe(2);
+    expect(sub.position).toBe(3);
+    await feed.close();
+  });
+
+  it('stop with the error when a read failure is not transient', async () => {
+    const feed = new LogFeed({
+      readPage() {
+        throw new Error('permission denied');
+      },
+      headPosition: () => 0,
+    });
+    const sub = feed.subscribe(() => {}, { fromPosition: Promise.resolve(0) });
+    await expect(sub.done).rejects.toThrow('permission denied');
+    expect((sub.error as Error).message).toBe('permission denied');
+  });
+
+  it('end quietly when the store closes under them', async () => {
+    const feed = new LogFeed({
+      readPage() {
+        throw new StoreClosedError('readAll');
+      },
+      headPosition: () => 0,
+    });
+    const sub = feed.subscribe(() => {}, { fromPosition: 0 });
+    await expect(sub.done).resolves.toBeUndefined();
+  });
+
+  it('hand every subscription events it cannot change for the others', async () => {
+    const stored: RecordedEvent[] = [];
+    const feed = new LogFeed({
+      readPage: (after) => stored.filter((e) => e.position > after),
+      headPosition: () => stored.length,
+    });
+    const tampered: unknown[] = [];
+    const seen: unknown[] = [];
+    const tamper = (e: RecordedEvent) => {
+      try {
+        (e.data as { list: number[] }).list.push(99);
+      } catch (error) {
+        tampered.push(error);
+      }
+    };
+    // Both wait at the end, so what comes next reaches them through the shared buffer.
+    const a = feed.subscribe(tamper, { fromPosition: 0 });
+    const b = feed.subscribe((e) => void seen.push(e.data), { fromPosition: 0 });
+    while (feed.tail !== 0) await new Promise((r) => setTimeout(r, 2));
+    for (const position of [1, 2]) {
+      stored.push({
+        eventId: `00000000-0000-4000-8000-00000000000${position}`,
+        streamId: 's',
+        type: 'T',
+        data: { list: [position] },
+        metadata: {},
+        version: position,
+        position,
+        recordedAt: new Date(0),
+      });
+    }
+    feed.wake();
+    while (seen.length < 2 || tampered.length < 2) await new Promise((r) => setTimeout(r, 2));
+    expect(seen).toEqual([{ list: [1] }, { list: [2] }]);
+    await Promise.all([a.close(), b.close()]);
+    await feed.close();
+  });
+});

@@ -1,0 +1,51 @@
+import type { Db, ReadConcernLevel, WriteConcernSettings } from 'mongodb';
+import type { CommitDocument } from './commit-document.js';
+
+export type CommitFilter = Record<string, unknown>;
+
+export interface CommitFindOptions {
+  sort?: Record<string, 1 | -1>;
+  limit?: number;
+  /** A hint only: some servers return every field anyway. */
+  projection?: Record<string, 0 | 1>;
+}
+
+/**
+ * The part of the driver's collection API the commit log and the readers use, and nothing
+ * more: ordered inserts with the store's write concern, and finds with its read concern.
+ * Keeping it this small is what lets a simulated replica set stand behind the same code.
+ */
+export interface CommitCollection {
+  /** `collection.find(filter, options).toArray()`, read concern as configured (majority). */
+  find(filter: CommitFilter, options?: CommitFindOptions): Promise<CommitDocument[]>;
+  /** `collection.insertMany(docs, { ordered: true, writeConcern })`. */
+  insertMany(docs: CommitDocument[]): Promise<{ insertedCount: number }>;
+}
+
+export function driverCommitCollection(
+  db: Db,
+  name: string,
+  concerns: { readConcern: ReadConcernLevel; writeConcern: WriteConcernSettings },
+): CommitCollection {
+  const writers = db.collection<CommitDocument>(name);
+  const readers = db.collection<CommitDocument>(name, {
+    readConcern: { level: concerns.readConcern },
+  });
+  return {
+    find: (filter, options = {}) =>
+      readers
+        .find(filter, {
+          ...(options.sort ? { sort: options.sort } : {}),
+          ...(options.limit !== undefined ? { limit: options.limit } : {}),
+          ...(options.projection ? { projection: options.projection } : {}),
+        })
+        .toArray(),
+    insertMany: async (docs) => {
+      const result = await writers.insertMany(docs, {
+        ordered: true,
+        writeConcern: concerns.writeConcern,
+      });
+      return { insertedCount: result.insertedCount };
+    },
+  };
+}

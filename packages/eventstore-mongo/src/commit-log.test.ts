@@ -1,0 +1,112 @@
+import {
+  AppendTimeoutError,
+  type PreparedEvent,
+  StoreUnavailableError,
+  systemTimers,
+} from '@flowra/eventstore-core';
+import { describe, expect, it } from 'vitest';
+import type { CommitCollection } from './commit-collection.js';
+import { type CommitDocument, buildCommit } from './commit-document.js';
+import { CommitLog, type CommitRequest } from './commit-log.js';
+import { query } from './simulation/sim-query.js';
+
+/** A collection in memory whose inserts can be made to fail or hang, one call at a time. */
+function fakeCollection() {
+  const docs: CommitDocument[] = [];
+  const plans: ('fail' | 'hang' | 'ok')[] = [];
+  let inserts = 0;
+  const collection: CommitCollection = {
+    async find(filter, options) {
+      return structuredClone(query(docs as never[], filter, options)) as CommitDocument[];
+    },
+    async insertMany(batch) {
+      inserts++;
+      const plan = plans.shift() ?? 'ok';
+      if (plan === 'hang') return new Promise(() => {});
+      if (plan === 'fail') {
+        throw Object.assign(new Error('connection reset'), { name: 'MongoNetworkError' });
+      }
+      for (const doc of batch) {
+        if (docs.some((d) => d._id === doc._id || d.position === doc.position)) {
+          throw Object.assign(new Error('E11000 duplicate key'), { code: 11000 });
+        }
+        docs.push(structuredClone(doc));
+      }
+      return { insertedCount: batch.length };
+    },
+  };
+  return { collection, docs, plans, inserts: () => inserts };
+}
+
+let n = 0;
+function request(streamId: string): CommitRequest {
+  const events: PreparedEvent[] = [
+    {
+      eventId: `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+      type: 'T',
+      data: {},
+      metadata: {},
+    },
+  ];
+  return {
+    streamId,
+    commit: buildCommit(streamId, 's', events, 1, 1, new Date(0)),
+    ids: events.map((e) => e.eventId),
+    callerIds: false,
+    expected: 'any',
+  };
+}
+
+describe('CommitLog', () => {
+  it("one append's back-off does not hold up the others", async () => {
+    const fake = fakeCollection();
+    const log = new CommitLog(fake.collection, {
+      appendTimeoutMs: 10_000,
+      maxBatch: 1,
+      timers: systemTimers,
+    });
+    fake.plans.push('fail');
+    const started = Date.now();
+    const slow = log.append(request('slow'));
+    // The first append now waits out its back-off; the second goes straight through.
+    await new Promise((r) => setTimeout(r, 5));
+    const fast = await log.append(request('fast'));
+    const fastMs = Date.now() - started;
+    expect(fast.nextExpectedVersion).toBe(1);
+    expect(await slow).toMatchObject({ nextExpectedVersion: 1 });
+    expect(fastMs).toBeLessThan(1_000);
+    expect(fake.docs.map((d) => d.aggregate_id).sort()).toEqual(['fast', 'slow']);
+  });
+
+  it('an append whose write never answers rejects at its deadline, saying the outcome is unknown; the next ones go on', async () => {
+    const fake = fakeCollection();
+    const log = new CommitLog(fake.collection, {
+      appendTimeoutMs: 200,
+      maxBatch: 8,
+      timers: systemTimers,
+    });
+    fake.plans.push('hang');
+    const stuck = await log.append(request('stuck')).catch((e) => e);
+    expect(AppendTimeoutError.isInstance(stuck), String(stuck)).toBe(true);
+    expect(stuck).toMatchObject({ streamId: 'stuck', outcomeUnknown: true, timeoutMs: 200 });
+    expect(stuck.eventIds).toHaveLength(1);
+    expect(stuck.message).toContain('retrying the same events with the same eventIds is safe');
+    const next = await log.append(request('next'));
+    expect(next).toEqual({ nextExpectedVersion: 1, position: 1 });
+  });
+
+  it('a write that is refused outright is a typed error, not a retry loop', async () => {
+    const fake = fakeCollection();
+    fake.collection.insertMany = async () => {
+      throw Object.assign(new Error('not authorized'), { name: 'MongoServerError', code: 13 });
+    };
+    const log = new CommitLog(fake.collection, {
+      appendTimeoutMs: 10_000,
+      maxBatch: 8,
+      timers: systemTimers,
+    });
+    const error = await log.append(request('denied')).catch((e) => e);
+    expect(StoreUnavailableError.isInstance(error), String(error)).toBe(true);
+    expect(error.streamId).toBe('denied');
+  });
+});

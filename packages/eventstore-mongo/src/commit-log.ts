@@ -1,0 +1,591 @@
+import {
+  AppendOutcomeUnknownError,
+  type AppendResult,
+  AppendTimeoutError,
+  ConcurrencyError,
+  DuplicateEventIdError,
+  type ExpectedVersion,
+  FlowraError,
+  LruCache,
+  StoreUnavailableError,
+  type Timers,
+  isRetryOf,
+  satisfiesExpectedVersion,
+} from '@flowra/eventstore-core';
+import type { CommitCollection, CommitFilter } from './commit-collection.js';
+import { type CommitDocument, placeCommit } from './commit-document.js';
+import { duplicateKeyIndex, isTransientMongoError } from './mongo-errors.js';
+
+/** What placing a commit needs to know of a stream's or the log's end. */
+export type Head = Pick<CommitDocument, 'last_version' | 'last_position'>;
+
+const HEAD_FIELDS = { _id: 0, last_version: 1, last_position: 1 } as const;
+const MATCH_FIELDS = {
+  _id: 1,
+  version: 1,
+  last_version: 1,
+  position: 1,
+  last_position: 1,
+  'events.event_id': 1,
+} as const;
+
+export interface CommitRequest {
+  streamId: string;
+  /** Built once, with its deterministic `_id`; numbered anew for each place it is tried at. */
+  commit: CommitDocument;
+  /** The event ids in order, generated ones included. */
+  ids: readonly string[];
+  /** Whether the caller gave event ids, so earlier appends may hold them (the event-id rules). */
+  callerIds: boolean;
+  expected: ExpectedVersion;
+}
+
+export interface CommitLogOptions {
+  /** After this long an append rejects with `AppendTimeoutError`, whatever is under way. */
+  appendTimeoutMs: number;
+  /** Appends placed by one write; 1 turns group commit off. */
+  maxBatch: number;
+  timers: Timers;
+  /** Called after commits were acknowledged (a wake-up for this process's readers). */
+  onCommitted?(): void;
+}
+
+interface Pending extends CommitRequest {
+  idSet: ReadonlySet<string>;
+  state: 'queued' | 'working' | 'waiting' | 'done';
+  /** A write holding this commit is on its way right now. */
+  writing: boolean;
+  /** A write holding it was sent and neither confirmed nor refused: it may still land. */
+  unknown: boolean;
+  /** Stream versions it was sent at while its outcome stayed unknown. */
+  triedVersions: Set<number>;
+  /** Read the ends from the database rather than trust what this process knows. */
+  fresh: boolean;
+  /** Placed in a batch of its own (a batch was refused and the culprit is being found). */
+  solo: boolean;
+  clashes: number;
+  failures: number;
+  lastError: unknown;
+  deadlineTimer: unknown;
+  /** Tells the round it was taken in that it is settled. */
+  onFinish: (() => void) | undefined;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+type Decision =
+  | { result: AppendResult }
+  | { error: unknown }
+  | { place: Head | null }
+  | { later: unknown };
+
+/** An acknowledged insert that stored fewer commits than it was given (one emulator answers a clash so). */
+class UnconfirmedInsertError extends Error {
+  readonly code = 11000;
+  constructor(inserted: number, sent: number) {
+    super(`insertMany acknowledged ${inserted} of ${sent} commits and no error`);
+  }
+}
+
+/**
+ * Places appends in the log: the one module that reads the ends, numbers commits, inserts them
+ * and settles inserts whose outcome is unknown.
+ *
+ * Why the log stays gap-free, in commit order, and never holds an event twice:
+ * - A commit is placed right after the end of the log and of its stream as read with read
+ *   concern `majority` (or learnt from this process's own acknowledged writes): after a
+ *   predecessor that is durable. A failover cannot take the predecessor away, so no retry of
+ *   the insert, by the driver or by us, can land after a hole or behind a reader.
+ * - The unique indexes let exactly one commit take each place: `position` (and, where the
+ *   server keeps multikey unique indexes soundly, every event's position) in the log,
+ *   `(aggregate_id, version)` in the stream. A loser gets a duplicate key, reads the ends
+ *   again and tries again.
+ * - The `_id` is derived from the stream and the event ids, so however often an append is
+ *   sent (a lost reply, a retry from another process) only one copy can exist.
+ * - Inserts are acknowledged with write concern `majority`. When the outcome is unknown (a
+ *   reset connection, a step-down, a write-concern error) the commit is looked for with a
+ *   majority read: found means durable; not found means it is placed again with the same
+ *   `_id`; and a conflict is reported only once a durable commit holds every stream place it
+ *   was sent to, which proves the lost write can never become durable.
+ * Appends of this process that wait at the same time go together: one round of reads, one
+ * ordered insertMany, each still checked against its own expected version, each still its own
+ * commit. Back-off is a timer per append, so one append's retries never hold up the others,
+ * and every append rejects with `AppendTimeoutError` at its deadline, whatever hangs.
+ */
+export class CommitLog {
+  readonly #queue: Pending[] = [];
+  #draining = false;
+  /**
+   * Ends this process learnt from majority reads and acknowledged writes: durable, so placing
+   * right after one can only collide (a duplicate key, then a fresh read), never leave a hole.
+   */
+  #knownLogEnd: number | undefined;
+  readonly #knownStreamEnds = new LruCache<string, Head>(10_000);
+  /** How long a round (reads and insert) takes here, smoothed: what back-off is measured in. */
+  #roundMs = 5;
+
+  constructor(
+    private readonly events: CommitCollection,
+    private readonly options: CommitLogOptions,
+  ) {}
+
+  append(request: CommitRequest): Promise<AppendResult> {
+    return new Promise<AppendResult>((resolve, reject) => {
+      const p: Pending = {
+        ...request,
+        idSet: new Set(request.ids),
+        state: 'queued',
+        writing: false,
+        unknown: false,
+        triedVersions: new Set(),
+        fresh: false,
+        solo: false,
+        clashes: 0,
+        failures: 0,
+        lastError: undefined,
+        deadlineTimer: undefined,
+        onFinish: undefined,
+        resolve,
+        reject,
+      };
+      p.deadlineTimer = this.options.timers.setTimeout(
+        () => this.#expire(p),
+        this.options.appendTimeoutMs,
+      );
+      this.#queue.push(p);
+      void this.#drain();
+    });
+  }
+
+  #expire(p: Pending): void {
+    if (p.state === 'done') return;
+    const queued = this.#queue.indexOf(p);
+    if (queued >= 0) this.#queue.splice(queued, 1);
+    this.#finish(p);
+    p.reject(
+      new AppendTimeoutError(
+        p.streamId,
+        this.options.appendTimeoutMs,
+        p.unknown || p.writing,
+        p.ids,
+        p.lastError,
+      ),
+    );
+  }
+
+  #finish(p: Pending): void {
+    p.state = 'done';
+    this.options.timers.clearTimeout(p.deadlineTimer);
+    const onFinish = p.onFinish;
+    p.onFinish = undefined;
+    onFinish?.();
+  }
+
+  #resolve(p: Pending, result: AppendResult): void {
+    if (p.state === 'done') return;
+    this.#finish(p);
+    p.resolve(result);
+  }
+
+  #reject(p: Pending, error: unknown): void {
+    if (p.state === 'done') return;
+    this.#finish(p);
+    p.reject(error);
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#take();
+        if (batch.length > 0) await this.#run(batch);
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  /** Oldest first, at most one append per stream: a second one must see the first's result. */
+  #take(): Pending[] {
+    const batch: Pending[] = [];
+    const streams = new Set<string>();
+    for (let i = 0; i < this.#queue.length && batch.length < this.options.maxBatch; ) {
+      const p = this.#queue[i]!;
+      if (p.state === 'done') {
+        this.#queue.splice(i, 1);
+        continue;
+      }
+      if (streams.has(p.streamId) || (p.solo && batch.length > 0)) {
+        i++;
+        continue;
+      }
+      streams.add(p.streamId);
+      p.state = 'working';
+      batch.push(p);
+      this.#queue.splice(i, 1);
+      if (p.solo) break;
+    }
+    return batch;
+  }
+
+  /**
+   * One round for the batch. A round that hangs (a reply that never comes) is left behind
+   * once every append in it has been settled (their deadlines reject them), so the appends
+   * behind it go on.
+   */
+  #run(batch: Pending[]): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let open = batch.length;
+      const release = () => {
+        if (--open === 0) resolve();
+      };
+      for (const p of batch) p.onFinish = release;
+      this.#round(batch).then(resolve, (error: unknown) => {
+        for (const p of batch)
+          this.#reject(p, new StoreUnavailableError('append', error, p.streamId));
+        resolve();
+      });
+    });
+  }
+
+  async #round(batch: Pending[]): Promise<void> {
+    const started = this.options.timers.now();
+    try {
+      await this.#placeBatch(batch);
+    } finally {
+      const took = this.options.timers.now() - started;
+      this.#roundMs = this.#roundMs * 0.8 + Math.min(took, 5_000) * 0.2;
+    }
+  }
+
+  async #placeBatch(batch: Pending[]): Promise<void> {
+    const needLogEnd = this.#knownLogEnd === undefined || batch.some((p) => p.fresh);
+    let logEnd: number;
+    let heads: (Head | null)[];
+    let matches: (CommitDocument[] | undefined)[];
+    try {
+      // Where the decision can be a conflict (a version is expected, or a write of unknown
+      // outcome is pending), what holds the append's ids or places is read after the stream's
+      // end: no older than it, so a conflict it shows is never one our own commit made (or a
+      // retry of the same append by another process). Otherwise all in one round trip.
+      const ordered = batch.filter((p) => p.expected !== 'any' && (p.unknown || p.callerIds));
+      const early = new Map<Pending, Promise<CommitDocument[] | undefined>>();
+      for (const p of batch) if (!ordered.includes(p)) early.set(p, this.#readMatches(p));
+      [logEnd, heads] = await Promise.all([
+        needLogEnd ? this.#readLogEnd() : this.#knownLogEnd!,
+        Promise.all(batch.map((p) => this.#streamEnd(p))),
+        ...early.values(),
+      ]);
+      matches = await Promise.all(batch.map((p) => early.get(p) ?? this.#readMatches(p)));
+    } catch (error) {
+      return this.#afterError(batch, error);
+    }
+    if (needLogEnd) this.#knownLogEnd = logEnd;
+
+    const placed: { p: Pending; doc: CommitDocument }[] = [];
+    let position = logEnd + 1;
+    const later: Pending[] = [];
+    for (const [i, p] of batch.entries()) {
+      if (p.state === 'done') continue;
+      const decision = this.#decide(p, heads[i] ?? null, matches[i]);
+      if ('result' in decision) this.#resolve(p, decision.result);
+      else if ('error' in decision) this.#reject(p, decision.error);
+      else if ('later' in decision) {
+        p.lastError = decision.later;
+        later.push(p);
+      } else {
+        const version = (decision.place?.last_version ?? 0) + 1;
+        const doc = placeCommit(p.commit, version, position);
+        position = doc.last_position + 1;
+        placed.push({ p, doc });
+      }
+    }
+    if (later.length > 0) this.#later(later, 'transient');
+    if (placed.length === 0) return;
+
+    for (const { p, doc } of placed) {
+      p.writing = true;
+      p.triedVersions.add(doc.version);
+    }
+    let failure: unknown;
+    try {
+      const { insertedCount } = await this.events.insertMany(placed.map((x) => x.doc));
+      if (insertedCount === placed.length) {
+        for (const { p, doc } of placed) {
+          p.writing = false;
+          this.#learn(p.streamId, doc);
+          this.#resolve(p, { nextExpectedVersion: doc.last_version, position: doc.last_position });
+        }
+        this.options.onCommitted?.();
+        return;
+      }
+      failure = new UnconfirmedInsertError(insertedCount, placed.length);
+    } catch (error) {
+      failure = error;
+    }
+    for (const { p } of placed) {
+      p.writing = false;
+      p.lastError = failure;
+    }
+    const refused = writeErrorOf(failure);
+    if (refused) {
+      // The server refused one commit of the ordered batch: those before it landed (a look-up
+      // confirms them with a majority read), those after it were never tried.
+      const written: Pending[] = [];
+      const untried: Pending[] = [];
+      for (const [i, { p }] of placed.entries()) {
+        if (i < refused.index) {
+          p.unknown = true;
+          written.push(p);
+        } else if (i > refused.index) untried.push(p);
+        else if (refused.code === 11000 || refused.code === 11001) this.#later([p], 'clash');
+        else this.#fail(p, failure);
+      }
+      this.#later(written, 'clash');
+      this.#later(untried, 'clash');
+      return;
+    }
+    const clash = duplicateKeyIndex(failure) !== undefined;
+    if (
+      !clash &&
+      !isTransientMongoError(failure) &&
+      !(failure instanceof UnconfirmedInsertError) &&
+      isServerRefusal(failure)
+    ) {
+      // The whole command was refused before it ran: find out which append it was about by
+      // sending each on its own.
+      if (placed.length === 1) return this.#fail(placed[0]!.p, failure);
+      for (const { p } of placed) p.solo = true;
+      return this.#later(
+        placed.map((x) => x.p),
+        'clash',
+      );
+    }
+    // Some, all or none of the batch may have landed (a lost reply hides a success; a
+    // write-concern error leaves the commit where it may still be rolled back): the next
+    // round looks for each commit with a majority read before placing it again.
+    for (const { p } of placed) p.unknown = true;
+    this.#later(
+      placed.map((x) => x.p),
+      clash ? 'clash' : 'transient',
+    );
+  }
+
+  /**
+   * The event-id rules, then the expected version, on what the reads showed. Mirrors the
+   * in-memory store, which is the reference.
+   */
+  #decide(p: Pending, head: Head | null, matches: CommitDocument[] | undefined): Decision {
+    const actual = head?.last_version ?? 0;
+    const own = matches?.find((doc) => String(doc._id) === String(p.commit._id));
+    if (matches && (p.callerIds || own)) {
+      const rule = eventIdRule(p, matches, actual);
+      if (rule) return rule;
+    }
+    if (!satisfiesExpectedVersion(p.expected, actual)) {
+      // A write of ours that may still land: a conflict is only certain once durable commits of
+      // others hold every place it was sent to, so it can never become durable itself.
+      if (p.unknown && !provenLost(p, matches)) {
+        return { later: new ConcurrencyError(p.streamId, p.expected, actual) };
+      }
+      return { error: new ConcurrencyError(p.streamId, p.expected, actual) };
+    }
+    if (p.ids.length === 0) {
+      return { result: { nextExpectedVersion: actual, position: head?.last_position ?? 0 } };
+    }
+    return { place: head };
+  }
+
+  async #readLogEnd(): Promise<number> {
+    const [end] = await this.events.find(
+      {},
+      { sort: { last_position: -1 }, limit: 1, projection: HEAD_FIELDS },
+    );
+    return end?.last_position ?? 0;
+  }
+
+  /** The stream's end: what this process knows when that suffices for the expected version, else a read. */
+  async #streamEnd(p: Pending): Promise<Head | null> {
+    if (!p.fresh && p.ids.length > 0) {
+      const expected = p.expected;
+      // Version 0 is a lower bound of every stream: placing at 1 is safe for a new stream.
+      if (expected === 'no_stream' || expected === 0) return null;
+      const known = this.#knownStreamEnds.get(p.streamId);
+      if (
+        known &&
+        (expected === 'any' || expected === 'stream_exists' || expected === known.last_version)
+      ) {
+        return known;
+      }
+    }
+    const [head] = await this.events.find(
+      { aggregate_id: p.streamId },
+      { sort: { last_version: -1 }, limit: 1, projection: HEAD_FIELDS },
+    );
+    if (head) this.#knownStreamEnds.set(p.streamId, head);
+    else this.#knownStreamEnds.delete(p.streamId);
+    return head ?? null;
+  }
+
+  /**
+   * The stream's commits that hold one of the append's ids (the event-id rules), its own
+   * commit (`_id`), or a stream place one of its writes of unknown outcome was sent to.
+   */
+  async #readMatches(p: Pending): Promise<CommitDocument[] | undefined> {
+    const any: CommitFilter[] = [];
+    if (p.callerIds && p.ids.length > 0) any.push({ 'events.event_id': { $in: [...p.ids] } });
+    if (p.unknown) {
+      any.push({ _id: p.commit._id });
+      any.push({ version: { $in: [...p.triedVersions] } });
+    }
+    if (any.length === 0) return undefined;
+    return this.events.find(
+      { aggregate_id: p.streamId, $or: any },
+      { sort: { version: 1 }, projection: MATCH_FIELDS },
+    );
+  }
+
+  #learn(streamId: string, doc: Head): void {
+    this.#knownLogEnd = Math.max(this.#knownLogEnd ?? 0, doc.last_position);
+    const known = this.#knownStreamEnds.get(streamId);
+    if (!known || known.last_version < doc.last_version) {
+      this.#knownStreamEnds.set(streamId, {
+        last_version: doc.last_version,
+        last_position: doc.last_position,
+      });
+    }
+  }
+
+  /** A failure of the round's reads: waited out when it may pass, else the appends fail. */
+  #afterError(batch: Pending[], error: unknown): void {
+    if (isTransientMongoError(error)) {
+      for (const p of batch) p.lastError = error;
+      this.#later(batch, 'transient');
+      return;
+    }
+    for (const p of batch) this.#fail(p, error);
+  }
+
+  #fail(p: Pending, error: unknown): void {
+    this.#reject(
+      p,
+      FlowraError.isFlowraError(error)
+        ? error
+        : p.unknown
+          ? new AppendOutcomeUnknownError(p.streamId, p.ids, error)
+          : new StoreUnavailableError('append', error, p.streamId),
+    );
+  }
+
+  /**
+   * Tries the appends again after a pause of their own (a timer each, so one append's back-off
+   * never holds up the others), reading the ends afresh. A clash (another writer took the place)
+   * is retried at once or nearly; a failure that may pass backs off exponentially.
+   */
+  #later(batch: Pending[], kind: 'clash' | 'transient'): void {
+    for (const p of batch) {
+      if (p.state === 'done') continue;
+      p.fresh = true;
+      let delay: number;
+      if (kind === 'clash') {
+        // Writers that lost a place to each other spread out over a few rounds' time, so the
+        // next try is less likely to collide again; the winner is not slowed.
+        p.clashes++;
+        delay = this.options.timers.random() * this.#roundMs * Math.min(2 ** (p.clashes - 1), 8);
+      } else {
+        p.failures++;
+        delay =
+          Math.min(2_000, 25 * 2 ** Math.min(p.failures, 7)) * (0.5 + this.options.timers.random());
+      }
+      p.state = 'waiting';
+      p.onFinish = undefined;
+      this.options.timers.setTimeout(() => {
+        if (p.state !== 'waiting') return;
+        p.state = 'queued';
+        this.#queue.push(p);
+        void this.#drain();
+      }, delay);
+    }
+  }
+}
+
+/** The first refused statement of an ordered insert, when the server answered with write errors. */
+function writeErrorOf(error: unknown): { index: number; code: number } | undefined {
+  const e = error as {
+    writeErrors?: unknown;
+    writeConcernError?: unknown;
+    errorResponse?: { writeConcernError?: unknown };
+    result?: { getWriteConcernError?: () => unknown };
+  };
+  if (!Array.isArray(e?.writeErrors) || e.writeErrors.length === 0) return undefined;
+  // A write-concern error as well: what landed may still be rolled back; settled as unknown.
+  if (
+    e.writeConcernError ||
+    e.errorResponse?.writeConcernError ||
+    e.result?.getWriteConcernError?.()
+  ) {
+    return undefined;
+  }
+  let first: { index: number; code: number } | undefined;
+  for (const w of e.writeErrors as {
+    index?: number;
+    code?: number;
+    err?: { index?: number; code?: number };
+  }[]) {
+    const index = w.index ?? w.err?.index;
+    const code = w.code ?? w.err?.code;
+    if (typeof index !== 'number' || typeof code !== 'number') return undefined;
+    if (!first || index < first.index) first = { index, code };
+  }
+  return first;
+}
+
+/** A server error answer (with a code), as opposed to a failure of the connection or the driver. */
+function isServerRefusal(error: unknown): boolean {
+  const e = error as { name?: string; code?: unknown };
+  return typeof e?.code === 'number' && e.name !== 'MongoNetworkError';
+}
+
+/** The in-memory store's event-id rules, on the commits that hold the append's ids. */
+function eventIdRule(
+  p: Pending,
+  matches: readonly CommitDocument[],
+  actual: number,
+): Decision | undefined {
+  const at = new Map<string, { version: number; position: number }>();
+  for (const doc of matches) {
+    doc.events.forEach((e, i) => {
+      if (p.idSet.has(e.event_id))
+        at.set(e.event_id, { version: doc.version + i, position: doc.position + i });
+    });
+  }
+  if (at.size === 0) return undefined;
+  const first = at.get(p.ids[0]!);
+  if (!first) {
+    return { error: new DuplicateEventIdError(p.streamId, p.ids.find((id) => at.has(id))!) };
+  }
+  // Only a run of the stream's own events, in order, is a retry; anything else reuses ids.
+  for (let i = 1; i < p.ids.length; i++) {
+    if (at.get(p.ids[i]!)?.version !== first.version + i) {
+      return { error: new DuplicateEventIdError(p.streamId, p.ids[0]!) };
+    }
+  }
+  if (!isRetryOf(p.expected, first.version)) {
+    if (!satisfiesExpectedVersion(p.expected, actual)) {
+      return { error: new ConcurrencyError(p.streamId, p.expected, actual) };
+    }
+    return { error: new DuplicateEventIdError(p.streamId, p.ids[0]!) };
+  }
+  const last = at.get(p.ids.at(-1)!)!;
+  return { result: { nextExpectedVersion: last.version, position: last.position } };
+}
+
+/** Every stream place a write of unknown outcome went to is held by another durable commit. */
+function provenLost(p: Pending, matches: readonly CommitDocument[] | undefined): boolean {
+  for (const version of p.triedVersions) {
+    const holder = matches?.find((doc) => doc.version === version);
+    if (!holder || String(holder._id) === String(p.commit._id)) return false;
+  }
+  return true;
+}

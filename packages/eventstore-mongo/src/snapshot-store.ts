@@ -1,0 +1,81 @@
+import {
+  type AggregateSnapshot,
+  StoreUnavailableError,
+  type Timers,
+  prepareSnapshot,
+  sleep,
+} from '@flowra/eventstore-core';
+import type { Collection, WriteConcernSettings } from 'mongodb';
+import { encodeValue } from './bson-codec.js';
+import { duplicateKeyIndex, isTransientMongoError } from './mongo-errors.js';
+import { type SnapshotDocument, decodeSnapshot } from './snapshot-document.js';
+
+export interface SnapshotStoreOptions {
+  writeConcern: WriteConcernSettings;
+  maxTransientRetries: number;
+  timers: Timers;
+}
+
+/** One document per stream, keyed by the stream id; only a snapshot at least as new replaces it. */
+export class SnapshotStore {
+  constructor(
+    private readonly snapshots: Collection<SnapshotDocument>,
+    private readonly options: SnapshotStoreOptions,
+  ) {}
+
+  /**
+   * The stored snapshot unless it is of a version the stream does not have (`streamVersion`,
+   * read by the caller): a restore without the latest events, or a rolled-back failover, must
+   * not let a snapshot outrank the events.
+   */
+  async get(streamId: string, streamVersion: Promise<number>): Promise<AggregateSnapshot | null> {
+    let doc: SnapshotDocument | null;
+    let version: number;
+    try {
+      [doc, version] = await Promise.all([
+        this.snapshots.findOne({ _id: streamId }),
+        streamVersion,
+      ]);
+    } catch (error) {
+      throw StoreUnavailableError.isInstance(error)
+        ? error
+        : new StoreUnavailableError('getSnapshot', error, streamId);
+    }
+    if (!doc) return null;
+    const snapshot = decodeSnapshot(doc);
+    return snapshot.version > version ? null : snapshot;
+  }
+
+  /** A conditional upsert: only a snapshot at least as new as the stored one replaces it. */
+  async save(snapshot: AggregateSnapshot): Promise<void> {
+    const s = prepareSnapshot(snapshot);
+    const filter = { _id: s.streamId, version: { $lte: s.version } };
+    const update = {
+      $set: {
+        stream_id: s.streamId,
+        version: s.version,
+        data: encodeValue(s.data),
+        timestamp: s.timestamp,
+      },
+    };
+    const writeConcern = this.options.writeConcern;
+    for (let failures = 0; ; failures++) {
+      try {
+        await this.snapshots.updateOne(filter, update, { upsert: true, writeConcern });
+        return;
+      } catch (error) {
+        if (duplicateKeyIndex(error)) {
+          // The stream has a newer snapshot (the filter missed it and the upsert's insert
+          // clashed on _id), or a racing first save won: a plain conditional update settles both.
+          await this.snapshots.updateOne(filter, update, { writeConcern });
+          return;
+        }
+        if (isTransientMongoError(error) && failures < this.options.maxTransientRetries) {
+          await sleep(this.options.timers, 50 * 2 ** failures);
+          continue;
+        }
+        throw new StoreUnavailableError('saveSnapshot', error, s.streamId);
+      }
+    }
+  }
+}
