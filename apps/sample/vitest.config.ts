@@ -1,11 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { flowraVitest } from '../../tooling/vitest.preset.js';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    globalSetup: ['@flowra/test-mongo-server/global-setup'],
-    reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-  },
-});
+export default flowraVitest({ mongo: true, coverageLines: 70 });

@@ -89,8 +89,8 @@ export async function benchInMemory(sizes: InMemorySizes): Promise<Measurement[]
   for (let p = sizes.streamEvents, i = 0; p < sizes.logEvents; p += chunk.length, i++) {
     await store.append(`chat-${i}`, chunk);
   }
-  if (store.headPosition !== sizes.logEvents)
-    throw new Error(`log holds ${store.headPosition} events`);
+  const head = await store.headPosition();
+  if (head !== sizes.logEvents) throw new Error(`log holds ${head} events`);
   const readStore = store;
 
   rows.push(

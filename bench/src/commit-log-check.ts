@@ -1,4 +1,4 @@
-import type { CommitDocument } from '@flowra/eventstore-mongo';
+import type { CommitDocument } from '@flowra/eventstore-mongo/storage';
 import type { Db } from 'mongodb';
 
 export interface CommitLogCheck {

@@ -1,11 +1,8 @@
 import type { AggregateSnapshot, EventStore } from '@flowra/eventstore-core';
 
-/** The log's head: `headPosition` is a getter on the in-memory store and a method on MongoDB's. */
-export async function headOf(store: EventStore): Promise<number> {
-  const head = (store as unknown as { headPosition?: unknown }).headPosition;
-  if (typeof head === 'function') return (await head.call(store)) as number;
-  if (typeof head === 'number') return head;
-  throw new Error('the store exposes no headPosition');
+/** The log's head, as every `EventStore` reports it. */
+export function headOf(store: EventStore): Promise<number> {
+  return store.headPosition();
 }
 
 export interface StoreState {

@@ -5,7 +5,8 @@ import {
   type Subscription,
   collect,
 } from '@flowra/eventstore-core';
-import { type CommitDocument, MongoEventStore } from '@flowra/eventstore-mongo';
+import { MongoEventStore } from '@flowra/eventstore-mongo';
+import type { CommitDocument } from '@flowra/eventstore-mongo/storage';
 import type { MongoTarget } from './mongo-target.js';
 import type { SeededRandom } from './seeded-random.js';
 
@@ -23,20 +24,34 @@ interface Reader {
   subscription: Subscription;
 }
 
-/** A reader slow enough to still be behind the commit that will be deleted. */
-function follow(store: EventStore, name: string): Reader {
+/** How long a reader may take to stop at the hole before that is a violation, not a hang. */
+const STOP_DEADLINE_MS = 60_000;
+
+/**
+ * A reader held at its first event until `gate` opens, so it is still behind the commit that
+ * will be deleted however fast or slow the writers are.
+ */
+function follow(store: EventStore, name: string, gate: Promise<void>): Reader {
   const seen: RecordedEvent[] = [];
   return {
     name,
     seen,
     subscription: store.subscribe(
       async (e) => {
+        await gate;
         seen.push(e);
-        await new Promise((r) => setTimeout(r, 25));
       },
       { fromPosition: 0 },
     ),
   };
+}
+
+async function until(condition: () => boolean, failed: () => unknown): Promise<void> {
+  while (!condition()) {
+    const error = failed();
+    if (error !== undefined) throw error;
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 /**
@@ -53,9 +68,14 @@ export async function stressGapFault(
   const db = client.db(target.freshDbName('stress_gap'));
   const writer = new MongoEventStore(db);
   const readerStore = new MongoEventStore(db, { gapTimeoutMs: GAP_TIMEOUT_MS, pollIntervalMs: 20 });
-  const early = follow(readerStore, 'a subscription following the log');
+  let openGate = () => {};
+  const gate = new Promise<void>((resolve) => {
+    openGate = resolve;
+  });
+  const early = follow(readerStore, 'a subscription following the log', gate);
   let writing = true;
   let written = 0;
+  let writeError: unknown;
   const writes = (async () => {
     while (writing) {
       await writer.append(
@@ -65,7 +85,13 @@ export async function stressGapFault(
       written++;
     }
   })();
-  while (written < 30) await new Promise((r) => setTimeout(r, 10));
+  writes.catch((error: unknown) => {
+    writeError = error ?? new Error('an append failed');
+  });
+  await until(
+    () => written >= 30,
+    () => writeError,
+  );
   // Delete a commit from the part of the log written last, while the writers go on.
   const head = await writer.headPosition();
   const victim = await db
@@ -73,18 +99,32 @@ export async function stressGapFault(
     .findOne({ last_position: { $gte: Math.max(1, head - 5) } }, { sort: { position: 1 } });
   if (!victim) throw new Error('no commit to delete');
   await db.collection('events').deleteOne({ _id: victim._id } as never);
-  while (written < 60) await new Promise((r) => setTimeout(r, 10));
-  const late = follow(readerStore, 'a subscription started after the deletion');
+  openGate();
+  await until(
+    () => written >= 60,
+    () => writeError,
+  );
+  const late = follow(readerStore, 'a subscription started after the deletion', gate);
   writing = false;
   await writes;
 
   const expected = { missingFrom: victim.position, missingTo: victim.last_position };
   let gapsReported = 0;
   for (const reader of [early, late]) {
-    const error = await reader.subscription.done.then(
-      () => new Error('it ended without an error'),
-      (e: unknown) => e,
-    );
+    let timer: NodeJS.Timeout | undefined;
+    const error = await Promise.race([
+      reader.subscription.done.then(
+        () => new Error('it ended without an error'),
+        (e: unknown) => e,
+      ),
+      new Promise<Error>((resolve) => {
+        timer = setTimeout(
+          () => resolve(new Error(`it was still running ${STOP_DEADLINE_MS / 1000} s later`)),
+          STOP_DEADLINE_MS,
+        );
+      }),
+    ]);
+    clearTimeout(timer);
     const positions = reader.seen.map((e) => e.position);
     if (!LogGapError.isInstance(error)) {
       violations.push(`gap fault: ${reader.name} did not stop with LogGapError: ${String(error)}`);
@@ -113,6 +153,7 @@ export async function stressGapFault(
     violations.push(
       `gap fault: readAll over the hole did not fail with LogGapError: ${String(read)}`,
     );
+  await Promise.all([early.subscription.close(), late.subscription.close()]);
   await Promise.all([writer.close(), readerStore.close()]);
   return { gapsReported, violations };
 }

@@ -27,9 +27,10 @@ export async function stressInMemory(rng: SeededRandom, plan: StressPlan): Promi
     storeFor: () => store,
     interleave: true,
   });
-  if (!(await waitForSubscriber(subscriber, store.headPosition, plan.catchUpSeconds * 1_000))) {
+  const head = await store.headPosition();
+  if (!(await waitForSubscriber(subscriber, head, plan.catchUpSeconds * 1_000))) {
     violations.push(
-      `the subscription stopped at position ${subscriber.subscription.position} of ${store.headPosition}${subscriber.subscription.error ? `: ${String(subscriber.subscription.error)}` : ' (stalled)'}`,
+      `the subscription stopped at position ${subscriber.subscription.position} of ${head}${subscriber.subscription.error ? `: ${String(subscriber.subscription.error)}` : ' (stalled)'}`,
     );
   }
   await subscriber.subscription.close();

@@ -1,11 +1,8 @@
-import { defineConfig } from 'tsup';
+import { flowraTsup } from '../../tooling/tsup.preset.js';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', cli: 'src/cli.ts' },
-  format: ['esm', 'cjs'],
-  // The bin has no importable API: only the library entry gets declarations.
-  dts: { entry: { index: 'src/index.ts' } },
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
+export default flowraTsup({
+  entry: { index: 'src/index.ts' },
+  // The command itself: ESM, nothing to import from it.
+  esmOnly: { cli: 'src/cli.ts' },
+  noTypes: ['cli'],
 });

@@ -1,10 +1,5 @@
-import { defineConfig } from 'tsup';
+import { flowraTsup } from '../../tooling/tsup.preset.js';
 
-export default defineConfig({
+export default flowraTsup({
   entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
 });

@@ -1,11 +1,8 @@
-import { defineConfig } from 'tsup';
+import { flowraTsup } from '../../tooling/tsup.preset.js';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', 'contract/index': 'src/contract/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
+export default flowraTsup({
+  entry: { index: 'src/index.ts', adapter: 'src/adapter.ts' },
+  // The contract suite is vitest tests, and vitest is ESM only.
+  esmOnly: { 'contract/index': 'src/contract/index.ts' },
   external: ['vitest', 'fast-check'],
 });

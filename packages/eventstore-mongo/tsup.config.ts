@@ -1,11 +1,6 @@
-import { defineConfig } from 'tsup';
+import { flowraTsup } from '../../tooling/tsup.preset.js';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
+export default flowraTsup({
+  entry: { index: 'src/index.ts', storage: 'src/storage.ts' },
   external: ['mongodb', '@flowra/eventstore-core'],
 });

@@ -1,17 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { flowraVitest } from '../../tooling/vitest.preset.js';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    globalSetup: ['@flowra/test-mongo-server/global-setup'],
-    reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    coverage: {
-      provider: 'v8',
-      include: ['src/**/*.ts'],
-      exclude: ['src/**/*.test.ts'],
-      reporter: ['text-summary'],
-    },
-  },
-});
+export default flowraVitest({ mongo: true, coverageLines: 85 });

@@ -1,11 +1,8 @@
-import { defineConfig } from 'tsup';
+import { flowraTsup } from '../../tooling/tsup.preset.js';
 
-export default defineConfig({
+export default flowraTsup({
   entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  external: ['@flowra/eventstore-core'],
+  // Tests for vitest, which is ESM only.
+  esmOnly: { 'testing/index': 'src/testing/index.ts' },
+  external: ['@flowra/eventstore-core', 'vitest'],
 });

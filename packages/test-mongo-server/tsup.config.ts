@@ -1,18 +1,14 @@
-import { defineConfig } from 'tsup';
+import { flowraTsup } from '../../tooling/tsup.preset.js';
 
-export default defineConfig({
+export default flowraTsup({
   entry: {
     index: 'src/index.ts',
     vitest: 'src/vitest.ts',
     'vitest-global-setup': 'src/vitest-global-setup.ts',
-    cli: 'src/cli.ts',
   },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  // import.meta.url is used to find the emulator package and the capability cache; shim it in CJS.
-  shims: true,
+  esmOnly: { cli: 'src/cli.ts' },
+  noTypes: ['cli'],
   external: ['vitest', 'mongodb', 'mongodb-memory-server'],
+  // import.meta.url finds the emulator package and the capability cache; shimmed in CJS.
+  shims: true,
 });

@@ -29,7 +29,7 @@ export function memoryStorage(): Storage {
     description: 'the in-memory store (data lasts until the process exits)',
     store,
     readModels: memoryReadModels(),
-    headPosition: async () => store.headPosition,
+    headPosition: () => store.headPosition(),
     close: () => store.close(),
   };
 }

@@ -1,5 +1,6 @@
 import { type Chat, ChatAggregate, type Message, MessageAggregate } from '@flowra/domain';
-import { type EventStore, LruCache } from '@flowra/eventstore-core';
+import type { EventStore } from '@flowra/eventstore-core';
+import { LruCache } from '@flowra/eventstore-core/adapter';
 import { EventSourcedRepository, tenantStreamNaming } from '@flowra/repository';
 
 interface TenantScope {

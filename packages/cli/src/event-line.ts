@@ -1,11 +1,5 @@
-import {
-  FlowraError,
-  type RecordedEvent,
-  ValidationError,
-  assertStreamId,
-  isPlainObject,
-  prepareEvents,
-} from '@flowra/eventstore-core';
+import { FlowraError, type RecordedEvent, ValidationError } from '@flowra/eventstore-core';
+import { assertStreamId, isPlainObject, prepareEvents } from '@flowra/eventstore-core/adapter';
 import { TaggedJsonError, fromTaggedJson, toTaggedJson } from './tagged-json.js';
 
 /**

@@ -1,4 +1,4 @@
-import { setOwnProperty } from '@flowra/eventstore-core';
+import { setOwnProperty } from '@flowra/eventstore-core/adapter';
 /**
  * JSON cannot hold what event data may: Dates, NaN, ±Infinity and -0. Each of those is written as
  * a one-key tagged object — `{"$date":"2024-05-01T12:00:00.000Z"}` or

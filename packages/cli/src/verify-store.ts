@@ -1,13 +1,12 @@
+import { type CollectionNames, DEFAULT_COLLECTIONS } from '@flowra/eventstore-mongo';
 import {
-  type CollectionNames,
   type CommitDocument,
-  DEFAULT_COLLECTIONS,
   INDEXES,
   type SchemaRecord,
   WEAKER_GUARANTEE,
   decodeCommit,
   indexMismatch,
-} from '@flowra/eventstore-mongo';
+} from '@flowra/eventstore-mongo/storage';
 import type { Db } from 'mongodb';
 import { range } from './output.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Chat, ChatAggregate } from './chat/chat.js';
+import { type Chat, ChatAggregate } from './chat/chat.js';
 import { InvalidEventError } from './errors.js';
+import { allEventSchemas } from './event-definitions.js';
 
 const created = {
   type: 'ChatCreated',
@@ -30,8 +31,12 @@ function applyTo(chat: Chat, event: { type: string; data: unknown }): InvalidEve
 }
 
 describe('AggregateRoot.applyEvent', () => {
-  it('validates and coerces stored data before folding it', () => {
-    const chat = Chat.fromEvents('chat-1', [created, renamed]);
+  it('folds events as the registry decoded them', () => {
+    const decoded = [created, renamed].map(({ type, data }) => ({
+      type,
+      data: allEventSchemas[type as keyof typeof allEventSchemas].parse(data),
+    }));
+    const chat = ChatAggregate.fromEvents('chat-1', decoded);
     expect(chat.title).toBe('Hi');
     expect(chat.state.updatedAt).toEqual(new Date('2025-01-02T00:00:00Z'));
     expect(chat.version).toBe(2);
@@ -44,13 +49,9 @@ describe('AggregateRoot.applyEvent', () => {
     }
   });
 
-  it('refuses data that does not match the schema', () => {
-    const error = applyTo(ChatAggregate.empty('chat-1'), {
-      type: 'ChatCreated',
-      data: { ...created.data, type: 'Meeting' },
-    });
-    expect(error.reason).toContain('type');
-    expect(error.cause).toBeDefined();
+  it('refuses data that is not an object (validating its fields is the registry’s job)', () => {
+    const error = applyTo(ChatAggregate.empty('chat-1'), { type: 'ChatCreated', data: null });
+    expect(error.reason).toBe('its data is not an object');
   });
 
   it("refuses another aggregate's event", () => {
@@ -62,7 +63,7 @@ describe('AggregateRoot.applyEvent', () => {
     expect(applyTo(ChatAggregate.empty('chat-1'), renamed).reason).toBe(
       "the first event must be 'ChatCreated'",
     );
-    const chat = Chat.fromEvents('chat-1', [created]);
+    const chat = ChatAggregate.fromEvents('chat-1', [created]);
     expect(applyTo(chat, created).reason).toBe('it was already created');
     expect(chat.version).toBe(1);
   });

@@ -1,19 +1,19 @@
 import type { z } from 'zod';
-import type { EventSourcedAggregate, IncomingEvent } from './aggregate-definition.js';
 import type { DomainEvent, EventOf } from './domain-event.js';
 import {
   AggregateNotCreatedError,
   InvalidEventError,
   InvalidInputError,
   InvalidSnapshotError,
-  UnsupportedSnapshotVersionError,
 } from './errors.js';
 import { IdSchema } from './primitives.js';
 
 /** The per-aggregate facts the base class needs; one constant per aggregate. */
 export interface AggregateSpec<TState extends { readonly id: string }, TEvent extends DomainEvent> {
   readonly aggregateType: string;
+  /** Bump when `stateSchema` changes shape: older snapshots are then ignored and replayed. */
   readonly snapshotSchemaVersion: number;
+  /** The schemas an event registry validates with; the aggregate only needs their names. */
   readonly eventSchemas: { readonly [K in TEvent['type']]: z.ZodType };
   /** The event that starts a stream; it must come first and only once. */
   readonly creationEventType: TEvent['type'];
@@ -22,11 +22,6 @@ export interface AggregateSpec<TState extends { readonly id: string }, TEvent ex
   readonly stateSchema: z.ZodType<TState>;
   /** Pure fold. Never throws for rule violations: stored events are facts, not requests. */
   evolve(state: TState | null, event: TEvent): TState;
-}
-
-export interface SnapshotData<TState> {
-  readonly schemaVersion: number;
-  readonly state: TState;
 }
 
 export interface RestoredState<TState> {
@@ -40,11 +35,11 @@ function describeIssue(error: z.ZodError): string {
   return issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message;
 }
 
-/** Validates a snapshot written by `toSnapshot()` and returns the state it holds. */
-export function restoreSnapshot<TState extends { readonly id: string }>(
+/** Validates a state written by `toSnapshot()`; the schema version is the repository's to check. */
+function restoreSnapshot<TState extends { readonly id: string }>(
   spec: AggregateSpec<TState, DomainEvent<any, any>>,
   id: string,
-  data: unknown,
+  state: unknown,
   version: number,
 ): RestoredState<TState> {
   const fail = (reason: string, cause?: unknown): never => {
@@ -52,16 +47,6 @@ export function restoreSnapshot<TState extends { readonly id: string }>(
   };
   if (!Number.isSafeInteger(version) || version < 1) {
     fail(`version must be a positive integer, got ${String(version)}`);
-  }
-  if (typeof data !== 'object' || data === null) return fail('must be an object');
-  const { schemaVersion, state } = data as { schemaVersion?: unknown; state?: unknown };
-  if (schemaVersion !== spec.snapshotSchemaVersion) {
-    throw new UnsupportedSnapshotVersionError(
-      spec.aggregateType,
-      id,
-      spec.snapshotSchemaVersion,
-      schemaVersion,
-    );
   }
   const result = spec.stateSchema.safeParse(state);
   if (!result.success) return fail(describeIssue(result.error), result.error);
@@ -72,12 +57,16 @@ export function restoreSnapshot<TState extends { readonly id: string }>(
 /**
  * Event-sourced aggregate: commands check invariants and `record` events; state only ever
  * changes by folding events, whether recorded now or loaded from a store.
+ *
+ * Event data is validated once per path, by the store's event registry (on append and on read):
+ * commands build events from inputs they have already parsed, and stored events arrive decoded.
+ * The aggregate checks only what the registry cannot know: the type is one of its own, the event
+ * names this aggregate, and the creation event comes first.
  */
 export abstract class AggregateRoot<
   TState extends { readonly id: string },
   TEvent extends DomainEvent,
-> implements EventSourcedAggregate<TEvent>
-{
+> {
   readonly id: string;
   readonly #spec: AggregateSpec<TState, TEvent>;
   #state: TState | null;
@@ -107,6 +96,7 @@ export abstract class AggregateRoot<
     return this.#version;
   }
 
+  /** `version` minus the uncommitted events: the expected version for the next append. */
   get committedVersion(): number {
     return this.#version - this.#uncommitted.length;
   }
@@ -126,40 +116,36 @@ export abstract class AggregateRoot<
     return this.#state;
   }
 
-  applyEvent(event: IncomingEvent): void {
-    this.#fold(this.#parse(event));
+  /** Folds a stored event, as the store's registry decoded it; records nothing. */
+  applyEvent(event: { readonly type: string; readonly data: unknown }): void {
+    this.#fold(this.#accept(event));
   }
 
   markCommitted(): void {
     this.#uncommitted = [];
   }
 
-  /** Includes uncommitted events; take it after saving so it matches the stream version. */
-  toSnapshot(): SnapshotData<TState> {
-    return { schemaVersion: this.#spec.snapshotSchemaVersion, state: structuredClone(this.state) };
+  /** The state alone; includes uncommitted events, so take it after saving. */
+  toSnapshot(): TState {
+    return structuredClone(this.state);
   }
 
-  /** Applies and queues an event; parsing it keeps recorded events identical to loaded ones. */
+  /** Applies and queues an event built by a command from inputs it has parsed. */
   protected record<K extends TEvent['type']>(type: K, data: EventOf<TEvent, K>['data']): void {
-    const event = this.#parse({ type, data });
+    const event = this.#accept({ type, data });
     this.#fold(event);
     this.#uncommitted.push(event);
   }
 
-  #parse(event: IncomingEvent): TEvent {
+  #accept(event: { readonly type: string; readonly data: unknown }): TEvent {
     const { aggregateType, eventSchemas, idField } = this.#spec;
-    const schemas = eventSchemas as Readonly<Record<string, z.ZodType>>;
-    const schema = Object.hasOwn(schemas, event.type) ? schemas[event.type] : undefined;
-    if (schema === undefined) {
+    if (!Object.hasOwn(eventSchemas, event.type)) {
       throw new InvalidEventError(aggregateType, this.id, event.type, 'unknown event type');
     }
-    const result = schema.safeParse(event.data);
-    if (!result.success) {
-      throw new InvalidEventError(aggregateType, this.id, event.type, describeIssue(result.error), {
-        cause: result.error,
-      });
+    const data = event.data as Record<string, unknown> | null;
+    if (typeof data !== 'object' || data === null) {
+      throw new InvalidEventError(aggregateType, this.id, event.type, 'its data is not an object');
     }
-    const data = result.data as Record<string, unknown>;
     if (data[idField] !== this.id) {
       throw new InvalidEventError(
         aggregateType,
@@ -188,4 +174,33 @@ export abstract class AggregateRoot<
     this.#state = evolve(this.#state, event);
     this.#version += 1;
   }
+}
+
+/**
+ * What a repository is given to build and restore one aggregate type (it fits
+ * `@flowra/repository`'s `AggregateDefinition`), from the aggregate's spec and its constructor.
+ */
+export function defineAggregate<
+  TState extends { readonly id: string },
+  TEvent extends DomainEvent,
+  T extends AggregateRoot<TState, TEvent>,
+>(
+  spec: AggregateSpec<TState, TEvent>,
+  construct: (id: string, restored?: RestoredState<TState>) => T,
+) {
+  return Object.freeze({
+    aggregateType: spec.aggregateType,
+    snapshotSchemaVersion: spec.snapshotSchemaVersion,
+    eventTypes: Object.freeze(Object.keys(spec.eventSchemas)) as readonly TEvent['type'][],
+    /** An aggregate with no events (`version` 0), ready for `applyEvent`. */
+    empty: (id: string): T => construct(id),
+    fromEvents(id: string, events: Iterable<{ type: string; data: unknown }>): T {
+      const aggregate = construct(id);
+      for (const event of events) aggregate.applyEvent(event);
+      return aggregate;
+    },
+    /** From what `toSnapshot()` returned, at the stream version it was taken at. */
+    fromSnapshot: (id: string, state: unknown, version: number): T =>
+      construct(id, restoreSnapshot(spec, id, state, version)),
+  });
 }

@@ -58,31 +58,7 @@ export class InvalidEventError extends DomainError {
   }
 }
 
-/**
- * A snapshot written under another schema version. Repositories catch this to fall back to a
- * full replay instead of failing the load.
- */
-export class UnsupportedSnapshotVersionError extends DomainError {
-  static readonly code = 'UNSUPPORTED_SNAPSHOT_VERSION';
-  readonly aggregateType: string;
-  readonly aggregateId: string;
-  readonly expected: number;
-  readonly actual: unknown;
-
-  constructor(aggregateType: string, aggregateId: string, expected: number, actual: unknown) {
-    super(
-      'UnsupportedSnapshotVersionError',
-      UnsupportedSnapshotVersionError.code,
-      `${aggregateType} '${aggregateId}': snapshot schema version ${String(actual)} is not supported (expected ${expected})`,
-    );
-    this.aggregateType = aggregateType;
-    this.aggregateId = aggregateId;
-    this.expected = expected;
-    this.actual = actual;
-  }
-}
-
-/** A snapshot of the right schema version whose content is malformed or belongs elsewhere. */
+/** A snapshot whose content is malformed or belongs to another aggregate. */
 export class InvalidSnapshotError extends DomainError {
   static readonly code = 'INVALID_SNAPSHOT';
   readonly aggregateType: string;

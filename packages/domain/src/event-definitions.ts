@@ -1,13 +1,11 @@
 import { type ChatEvent, chatEventSchemas } from './chat/chat-events.js';
 import { type DomainEventDefinitions, toEventDefinitions } from './domain-event.js';
 import { type MessageEvent, messageEventSchemas } from './message/message-events.js';
-import { type TaskEvent, taskEventSchemas } from './task/task-events.js';
 
 /** Every event type of the domain → zod schema of its data; type names are unique across. */
 export const allEventSchemas = {
   ...chatEventSchemas,
   ...messageEventSchemas,
-  ...taskEventSchemas,
 } as const;
 
 export type AllEventSchemas = typeof allEventSchemas;
@@ -16,7 +14,7 @@ export type AllEventSchemas = typeof allEventSchemas;
 export const domainEventDefinitions: DomainEventDefinitions<AllEventSchemas> =
   toEventDefinitions(allEventSchemas);
 
-export type AnyDomainEvent = ChatEvent | MessageEvent | TaskEvent;
+export type AnyDomainEvent = ChatEvent | MessageEvent;
 export type DomainEventType = AnyDomainEvent['type'];
 export type DomainEventData<K extends DomainEventType> = Extract<
   AnyDomainEvent,

@@ -1,15 +1,9 @@
-// Aggregate plumbing a repository builds on
-export type {
-  AggregateDefinition,
-  EventSourcedAggregate,
-  IncomingEvent,
-} from './aggregate-definition.js';
+// Aggregate plumbing: what each aggregate is built from
 export {
   AggregateRoot,
   type AggregateSpec,
   type RestoredState,
-  type SnapshotData,
-  restoreSnapshot,
+  defineAggregate,
 } from './aggregate-root.js';
 export {
   type DomainEvent,
@@ -30,7 +24,6 @@ export {
   InvalidInputError,
   InvalidSnapshotError,
   NotAssignedError,
-  UnsupportedSnapshotVersionError,
 } from './errors.js';
 export {
   CannotRemoveCreatorError,
@@ -47,7 +40,6 @@ export {
   ReactionAlreadyAddedError,
   ReactionNotFoundError,
 } from './message/message-errors.js';
-export { TaskNotCompletedError } from './task/task-errors.js';
 
 // Vocabulary and the status state machine
 export {
@@ -108,11 +100,6 @@ export {
   PostMessageInput,
   RemoveReactionInput,
 } from './message/message-inputs.js';
-export {
-  ChangeTaskDescriptionInput,
-  CreateTaskInput,
-  RenameTaskInput,
-} from './task/task-inputs.js';
 
 // Chat
 export { Chat, ChatAggregate } from './chat/chat.js';
@@ -163,30 +150,6 @@ export {
   ReactionRemovedSchema,
   messageEventSchemas,
 } from './message/message-events.js';
-
-// Task
-export { Task, TaskAggregate } from './task/task.js';
-export {
-  TASK_SNAPSHOT_SCHEMA_VERSION,
-  type TaskState,
-  TaskStateSchema,
-  evolveTask,
-} from './task/task-state.js';
-export {
-  TaskAssignedSchema,
-  TaskCompletedSchema,
-  TaskCreatedSchema,
-  TaskDescriptionChangedSchema,
-  TaskDueDateSetSchema,
-  type TaskEvent,
-  type TaskEventType,
-  TaskPrioritySetSchema,
-  TaskReopenedSchema,
-  TaskRenamedSchema,
-  TaskStatusChangedSchema,
-  TaskUnassignedSchema,
-  taskEventSchemas,
-} from './task/task-events.js';
 
 // The whole domain's events
 export {

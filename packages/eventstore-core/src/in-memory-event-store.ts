@@ -15,15 +15,10 @@ import type {
   SubscribeOptions,
   Subscription,
 } from './types.js';
-import {
-  assertNonNegativeInteger,
-  assertStreamId,
-  assertTypes,
-  prepareAppend,
-  prepareSnapshot,
-  validateReadAllOptions,
-  validateReadStreamOptions,
-} from './validation.js';
+import { assertNonNegativeInteger, assertStreamId, assertTypes } from './asserts.js';
+import { prepareAppend } from './prepare-events.js';
+import { validateReadAllOptions, validateReadStreamOptions } from './read-options.js';
+import { prepareSnapshot } from './snapshot-input.js';
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
@@ -102,7 +97,8 @@ export class InMemoryEventStore implements EventStore {
   }
 
   /** Position of the last event in the log (0 when empty). */
-  get headPosition(): number {
+  async headPosition(): Promise<number> {
+    this.#assertOpen('headPosition');
     return this.#log.length;
   }
 

@@ -1,5 +1,5 @@
 import { LogGapError, LogOrderError } from './errors.js';
-import { type Timers, sleep, systemTimers } from './timers.js';
+import { type AbortSignalLike, type Timers, sleep, systemTimers } from './timers.js';
 import type { RecordedEvent } from './types.js';
 
 /** What a reader reads the log from: pages by position, as stored (holes and all). */
@@ -55,7 +55,7 @@ export interface ContiguousReadOptions {
   /** How long a hole may stay before the read fails with `LogGapError`. */
   gapTimeoutMs: number;
   timers?: Timers;
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 export interface ContiguousRead {

@@ -26,7 +26,7 @@ describe('LogFeed subscriptions', () => {
           }
           return (await all()).filter((e) => e.position > after).slice(0, 1);
         },
-        headPosition: () => store.headPosition,
+        headPosition: () => store.headPosition(),
         isTransient: (e) => (e as Error).message === 'connection reset',
       },
       { pollIntervalMs: 5, maxRetryDelayMs: 5 },

@@ -1,6 +1,6 @@
 import { LogGapError, LogOrderError, StoreClosedError } from './errors.js';
 import { type LogSource, continuation, holeRetryMs, readContiguous } from './log-continuity.js';
-import { type Timers, sleep, systemTimers } from './timers.js';
+import { type AbortSignalLike, type Timers, sleep, systemTimers } from './timers.js';
 import type { EventHandler, RecordedEvent, SubscribeOptions, Subscription } from './types.js';
 
 export interface LogFeedOptions {
@@ -182,7 +182,7 @@ export class LogFeed {
    * Resolves when events after `after` may be there to take (`eventsAfter` tells), rejects
    * with what stops readers at this point: a hole that stayed, or a read that kept failing.
    */
-  waitAfter(after: number, signal: AbortSignal): Promise<void> {
+  waitAfter(after: number, signal: AbortSignalLike): Promise<void> {
     if (this.#closed || signal.aborted) return Promise.resolve();
     if (this.#tail === undefined || after > this.#tail) {
       // A subscription read up to here on its own: the shared reader continues from its end.

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { EventDecodingError, UnknownEventTypeError, ValidationError } from './errors.js';
 import type { EventMetadata, NewEvent, RecordedEvent } from './types.js';
-import { clonePlainData, type PreparedEvent } from './validation.js';
+import { clonePlainData } from './plain-data.js';
+import type { PreparedEvent } from './prepare-events.js';
 
 /** Turns data written under schema version `n` into data of version `n + 1`. */
 export type Upcaster = (data: any) => unknown;

@@ -10,6 +10,16 @@ export interface Timers {
   random(): number;
 }
 
+/**
+ * The part of an `AbortSignal` used here, so that these types need neither the DOM library nor
+ * Node's: a project type-checks against this package with either, or with none.
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 export const systemTimers: Timers = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
@@ -18,7 +28,7 @@ export const systemTimers: Timers = {
 };
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
-export function sleep(timers: Timers, ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(timers: Timers, ms: number, signal?: AbortSignalLike): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const done = () => {

@@ -92,6 +92,8 @@ export interface EventStore {
   readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
   getStreamVersion(streamId: string): Promise<number>;
+  /** Position of the last event in the log (0 when it is empty). */
+  headPosition(): Promise<number>;
   getSnapshot(streamId: string): Promise<AggregateSnapshot | null>;
   saveSnapshot(snapshot: AggregateSnapshot): Promise<void>;
   subscribe(handler: EventHandler, options?: SubscribeOptions): Subscription;

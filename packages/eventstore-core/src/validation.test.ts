@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from './errors.js';
-import { clonePlainData, isUuid, prepareEvents, prepareSnapshot } from './validation.js';
+import { isUuid } from './asserts.js';
+import { clonePlainData } from './plain-data.js';
+import { prepareEvents } from './prepare-events.js';
+import { prepareSnapshot } from './snapshot-input.js';
 
 describe('validation', () => {
   it('clones JSON-like data exactly and freezes the copy', () => {

@@ -1,4 +1,4 @@
-import { setOwnProperty } from '@flowra/eventstore-core';
+import { setOwnProperty } from '@flowra/eventstore-core/adapter';
 import { Double } from 'mongodb';
 
 /**

@@ -1,4 +1,5 @@
-import { EventDecodingError, prepareEvents } from '@flowra/eventstore-core';
+import { EventDecodingError } from '@flowra/eventstore-core';
+import { prepareEvents } from '@flowra/eventstore-core/adapter';
 import { describe, expect, it } from 'vitest';
 import { buildCommit, decodeCommit, placeCommit } from './commit-document.js';
 

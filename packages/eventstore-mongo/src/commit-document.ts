@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto';
 import type { ObjectId } from 'mongodb';
 import {
   EventDecodingError,
-  setOwnProperty,
   type EventMetadata,
-  type PreparedEvent,
   type RecordedEvent,
 } from '@flowra/eventstore-core';
+import { setOwnProperty, type PreparedEvent } from '@flowra/eventstore-core/adapter';
 import {
   UndecodableValueError,
   decodeKey,
@@ -88,6 +87,12 @@ export function commitId(streamId: string, eventIds: readonly string[]): string 
   for (const id of eventIds) hash.update('\u0000').update(id);
   // 128 bits: an accidental collision is out of reach, and the index key stays short.
   return hash.digest('base64url').slice(0, 22);
+}
+
+/** The default `aggregate_type` of a stream's commits: its id up to the first `-` or `_`. */
+export function defaultAggregateType(streamId: string): string {
+  const cut = streamId.search(/[-_]/);
+  return cut > 0 ? streamId.slice(0, cut) : streamId;
 }
 
 export function buildCommit(

@@ -1,9 +1,5 @@
-import {
-  AppendTimeoutError,
-  type PreparedEvent,
-  StoreUnavailableError,
-  systemTimers,
-} from '@flowra/eventstore-core';
+import { AppendTimeoutError, StoreUnavailableError } from '@flowra/eventstore-core';
+import { type PreparedEvent, systemTimers } from '@flowra/eventstore-core/adapter';
 import { describe, expect, it } from 'vitest';
 import type { CommitCollection } from './commit-collection.js';
 import { type CommitDocument, buildCommit } from './commit-document.js';

@@ -6,12 +6,14 @@ import {
   DuplicateEventIdError,
   type ExpectedVersion,
   FlowraError,
-  LruCache,
   StoreUnavailableError,
+} from '@flowra/eventstore-core';
+import {
+  LruCache,
   type Timers,
   isRetryOf,
   satisfiesExpectedVersion,
-} from '@flowra/eventstore-core';
+} from '@flowra/eventstore-core/adapter';
 import type { CommitCollection, CommitFilter } from './commit-collection.js';
 import { type CommitDocument, placeCommit } from './commit-document.js';
 import { duplicateKeyIndex, isTransientMongoError } from './mongo-errors.js';

@@ -1,12 +1,10 @@
 import {
   FlowraError,
   LogOrderError,
-  type LogSource,
   type RecordedEvent,
   StoreUnavailableError,
-  type Timers,
-  readContiguous,
 } from '@flowra/eventstore-core';
+import { type LogSource, type Timers, readContiguous } from '@flowra/eventstore-core/adapter';
 import type { CommitCollection, CommitFilter } from './commit-collection.js';
 import { type CommitDocument, decodeCommit } from './commit-document.js';
 import { isTransientMongoError } from './mongo-errors.js';

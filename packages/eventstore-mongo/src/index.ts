@@ -1,20 +1,18 @@
 export { MongoEventStore, type MongoEventStoreOptions } from './mongo-event-store.js';
 export {
-  DEFAULT_COLLECTIONS,
-  EVENTS_FLAT_PIPELINE,
-  INDEXES,
-  SCHEMA_FIX,
-  WEAKER_GUARANTEE,
-  checkSchema,
-  indexMismatch,
-  migrate,
   type CollectionNames,
-  type IndexDefinition,
+  DEFAULT_COLLECTIONS,
   type MigrateOptions,
   type MigrationReport,
-  type SchemaRecord,
   type SchemaState,
+  checkSchema,
+  migrate,
 } from './schema.js';
-export type { CommitDocument, StoredEvent } from './commit-document.js';
-export { buildCommit, commitId, decodeCommit, placeCommit } from './commit-document.js';
+export {
+  type RestorableEvent,
+  type RestoreOptions,
+  type RestoreRefusal,
+  RestoreRefusedError,
+  type RestoreReport,
+} from './restore.js';
 export { CommitTooLargeError, isTransientMongoError } from './mongo-errors.js';

@@ -5,9 +5,7 @@ import {
   type EventRegistry,
   type EventStore,
   type ExpectedVersion,
-  LogFeed,
   type NewEvent,
-  type PreparedEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
@@ -17,6 +15,10 @@ import {
   type SubscribeOptions,
   type Subscription,
   ValidationError,
+} from '@flowra/eventstore-core';
+import {
+  LogFeed,
+  type PreparedEvent,
   assertNonNegativeInteger,
   assertStreamId,
   assertTypes,
@@ -24,13 +26,19 @@ import {
   systemTimers,
   validateReadAllOptions,
   validateReadStreamOptions,
-} from '@flowra/eventstore-core';
+} from '@flowra/eventstore-core/adapter';
 import { BSON, type Db, type ReadConcernLevel, type WriteConcernSettings } from 'mongodb';
 import { ChangeStreamWakeup } from './change-stream-wakeup.js';
-import { driverCommitCollection } from './commit-collection.js';
-import { type CommitDocument, buildCommit } from './commit-document.js';
+import { type CommitCollection, driverCommitCollection } from './commit-collection.js';
+import { type CommitDocument, buildCommit, defaultAggregateType } from './commit-document.js';
 import { CommitLog } from './commit-log.js';
 import { CommitReader } from './commit-reader.js';
+import {
+  type RestorableEvent,
+  type RestoreOptions,
+  type RestoreReport,
+  restoreEvents,
+} from './restore.js';
 import { CommitTooLargeError } from './mongo-errors.js';
 import {
   type CollectionNames,
@@ -92,11 +100,6 @@ const SIZE_MARGIN = 1024;
 
 const schemaChecked = new WeakMap<Db, Map<string, Promise<SchemaState>>>();
 
-function defaultAggregateType(streamId: string): string {
-  const cut = streamId.search(/[-_]/);
-  return cut > 0 ? streamId.slice(0, cut) : streamId;
-}
-
 /**
  * An `EventStore` on MongoDB in which every append is one commit document, atomic on any
  * MongoDB deployment: no multi-document transaction anywhere. Placing commits is the
@@ -111,6 +114,7 @@ export class MongoEventStore implements EventStore {
   readonly #aggregateTypeOf: (streamId: string) => string;
   readonly #clock: () => Date;
   readonly #log: CommitLog;
+  readonly #commits: CommitCollection;
   readonly #reader: CommitReader;
   readonly #snapshots: SnapshotStore;
   readonly #feed: LogFeed;
@@ -135,6 +139,7 @@ export class MongoEventStore implements EventStore {
       readConcern: options.readConcern ?? 'majority',
       writeConcern,
     });
+    this.#commits = commits;
     const decode = (event: RecordedEvent) =>
       this.#registry ? this.#registry.decode(event) : event;
     this.#reader = new CommitReader(commits, {
@@ -260,6 +265,38 @@ export class MongoEventStore implements EventStore {
   async headPosition(): Promise<number> {
     this.#assertOpen('headPosition');
     return this.#reader.headPosition();
+  }
+
+  /**
+   * Writes events recorded elsewhere (an export) with their ids, versions, positions and times:
+   * a restore, or the move of a log to another database. `source` is called twice: every event
+   * is checked against this store first (`RestoreRefusedError`, nothing written), then written.
+   * The events must continue the log at `headPosition() + 1` and each stream at its version.
+   */
+  async restore(
+    source: () => AsyncIterable<RestorableEvent>,
+    options: RestoreOptions = {},
+  ): Promise<RestoreReport> {
+    this.#assertOpen('restore');
+    return restoreEvents(
+      {
+        commits: this.#commits,
+        headPosition: () => this.#reader.headPosition(),
+        streamVersion: (streamId) => this.#reader.streamVersion(streamId),
+        takenEventId: async (ids) => {
+          const [clash] = await this.#commits.find(
+            { 'events.event_id': { $in: ids } },
+            { limit: 1, projection: { events: 1 } },
+          );
+          const taken = new Set(ids);
+          return clash?.events.find((e) => taken.has(e.event_id))?.event_id;
+        },
+        ready: () => this.#ready(),
+        aggregateTypeOf: this.#aggregateTypeOf,
+      },
+      source,
+      options,
+    );
   }
 
   /** The latest snapshot, unless it is of a version the stream does not have. */

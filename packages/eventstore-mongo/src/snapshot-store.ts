@@ -1,10 +1,5 @@
-import {
-  type AggregateSnapshot,
-  StoreUnavailableError,
-  type Timers,
-  prepareSnapshot,
-  sleep,
-} from '@flowra/eventstore-core';
+import { type AggregateSnapshot, StoreUnavailableError } from '@flowra/eventstore-core';
+import { type Timers, prepareSnapshot, sleep } from '@flowra/eventstore-core/adapter';
 import type { Collection, WriteConcernSettings } from 'mongodb';
 import { encodeValue } from './bson-codec.js';
 import { duplicateKeyIndex, isTransientMongoError } from './mongo-errors.js';

@@ -4,16 +4,16 @@ import {
   type EventMetadata,
   type EventStore,
   type ExpectedVersion,
-  LruCache,
   type NewEvent,
   type RecordedEvent,
 } from '@flowra/eventstore-core';
-import type { AggregateFactory, RepositoryAggregate } from './aggregate.js';
+import { LruCache } from '@flowra/eventstore-core/adapter';
+import type { AggregateDefinition, EventSourcedAggregate } from './aggregate.js';
 import { AggregateNotFoundError, TenantMismatchError } from './errors.js';
 import { defaultStreamNaming, type StreamNamingStrategy } from './stream-naming.js';
 
-/** Who asked for a change: flows into the metadata of every event the change records. */
-export interface CommandContext {
+/** Who asked for a change: flows into the metadata of every event the save appends. */
+export interface SaveContext {
   correlationId?: string;
   causationId?: string;
   userId?: string;
@@ -25,16 +25,16 @@ export type SnapshotPolicy =
   | { every: number }
   | {
       when: (info: {
-        aggregate: RepositoryAggregate;
+        aggregate: EventSourcedAggregate;
         version: number;
         previousVersion: number;
       }) => boolean;
     }
   | false;
 
-export interface RepositoryOptions<T extends RepositoryAggregate> {
+export interface RepositoryOptions<T extends EventSourcedAggregate> {
   store: EventStore;
-  aggregate: AggregateFactory<T>;
+  aggregate: AggregateDefinition<T>;
   naming?: StreamNamingStrategy;
   /** When to save a snapshot after a save (default: every 100 events). */
   snapshots?: SnapshotPolicy;
@@ -47,7 +47,7 @@ export interface RepositoryOptions<T extends RepositoryAggregate> {
 export interface UpdateOptions {
   /** Re-load and re-run `fn` this many times after a `ConcurrencyError` (default 3). */
   retries?: number;
-  context?: CommandContext;
+  context?: SaveContext;
 }
 
 /** Counters that make the load paths measurable. */
@@ -99,7 +99,7 @@ interface Start<T> {
  * Loads aggregates from their streams (latest snapshot, then only the events after it) and
  * saves their new events with the loaded version as the expected version.
  */
-export class EventSourcedRepository<T extends RepositoryAggregate> {
+export class EventSourcedRepository<T extends EventSourcedAggregate> {
   readonly stats: RepositoryStats = {
     eventsRead: 0,
     snapshotsUsed: 0,
@@ -111,7 +111,7 @@ export class EventSourcedRepository<T extends RepositoryAggregate> {
     conflicts: 0,
   };
   readonly #store: EventStore;
-  readonly #factory: AggregateFactory<T>;
+  readonly #factory: AggregateDefinition<T>;
   readonly #naming: StreamNamingStrategy;
   readonly #snapshots: SnapshotPolicy;
   readonly #cache: LruCache<string, CacheEntry> | undefined;
@@ -245,7 +245,7 @@ export class EventSourcedRepository<T extends RepositoryAggregate> {
    * Appends the aggregate's uncommitted events, expecting the stream version it was loaded
    * at (a new aggregate: a stream that does not exist yet), then marks them committed.
    */
-  async save(aggregate: T, context: CommandContext = {}): Promise<AppendResult | null> {
+  async save(aggregate: T, context: SaveContext = {}): Promise<AppendResult | null> {
     const pending = aggregate.uncommittedEvents;
     if (pending.length === 0) return null;
     const streamId = this.streamIdOf(aggregate.id);
@@ -400,7 +400,7 @@ export class EventSourcedRepository<T extends RepositoryAggregate> {
     return !this.#naming.shared || event.metadata.aggregateId === aggregateId;
   }
 
-  #metadata(aggregateId: string, context: CommandContext): EventMetadata {
+  #metadata(aggregateId: string, context: SaveContext): EventMetadata {
     const metadata: EventMetadata = {
       ...context.metadata,
       aggregateType: this.#factory.aggregateType,

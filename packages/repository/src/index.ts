@@ -1,7 +1,7 @@
-export type { AggregateFactory, RepositoryAggregate } from './aggregate.js';
+export type { AggregateDefinition, EventSourcedAggregate } from './aggregate.js';
 export {
   EventSourcedRepository,
-  type CommandContext,
+  type SaveContext,
   type RepositoryOptions,
   type RepositoryStats,
   type SnapshotPolicy,

@@ -1,12 +1,10 @@
-import { Chat, ChatAggregate } from '@flowra/domain';
 import { type EventStore, InMemoryEventStore } from '@flowra/eventstore-core';
 import { describe, expect, it } from 'vitest';
 import { EventSourcedRepository } from './event-sourced-repository.js';
-import { repositoryHarness } from './repository.harness.js';
+import { Note, NoteAggregate } from './testing/note.js';
+import { repositoryHarness } from './testing/repository-harness.js';
 
 repositoryHarness('InMemoryEventStore', () => new InMemoryEventStore());
-
-const at = () => ({ userId: 'ann', at: new Date(Date.UTC(2026, 10, 1)) });
 
 describe('a repository whose store was restored to an earlier state', () => {
   it('drops cache entries ahead of the stream and rebuilds from the events; update works', async () => {
@@ -20,16 +18,15 @@ describe('a repository whose store was restored to an earlier state', () => {
       },
     });
     const warnings: string[] = [];
-    const r = new EventSourcedRepository<Chat>({
+    const r = new EventSourcedRepository<Note>({
       store,
-      aggregate: ChatAggregate,
+      aggregate: NoteAggregate,
       snapshots: false,
       onWarning: (m) => warnings.push(m),
     });
-    const chat = Chat.create('c1', { workspaceId: 'ws1', title: 'One', type: 'Task' }, at());
-    await r.save(chat);
+    await r.save(Note.create('c1', 'One'));
     for (const title of ['Two', 'Three', 'Four']) {
-      await r.update('c1', (c) => c.rename({ title }, at()));
+      await r.update('c1', (c) => c.rename(title));
     }
     const streamId = r.streamIdOf('c1');
     const kept = (await current.getEvents(streamId)).slice(0, 2);
@@ -46,7 +43,7 @@ describe('a repository whose store was restored to an earlier state', () => {
     expect(loaded.state.title).toBe('Two');
     expect(r.stats.cacheEntriesIgnored).toBe(1);
     expect(warnings.at(-1)).toContain('does not match the stream');
-    const updated = await r.update('c1', (c) => c.rename({ title: 'Again' }, at()));
+    const updated = await r.update('c1', (c) => c.rename('Again'));
     expect(updated.version).toBe(3);
     expect((await r.load('c1')).state.title).toBe('Again');
   });

@@ -1,5 +1,5 @@
 import type { CommandContext } from '@flowra/domain';
-import type { CommandContext as WriteContext } from '@flowra/repository';
+import type { SaveContext } from '@flowra/repository';
 import type { Context } from 'hono';
 
 /** Who is asking, for which tenant: set once per request by the scope middleware. */
@@ -25,7 +25,7 @@ export function commandContext(c: AppContext): CommandContext {
 }
 
 /** What the repository writes into every event's metadata. */
-export function writeContext(c: AppContext): WriteContext {
+export function writeContext(c: AppContext): SaveContext {
   const { userId, correlationId } = c.get('scope');
   return { userId, correlationId };
 }

@@ -1,9 +1,9 @@
 import { InvalidInputError } from '@flowra/domain';
 import { ConcurrencyError } from '@flowra/eventstore-core';
 import type {
-  CommandContext,
+  EventSourcedAggregate,
   EventSourcedRepository,
-  RepositoryAggregate,
+  SaveContext,
 } from '@flowra/repository';
 
 /** A stream version as an entity tag: `"3"`. */
@@ -27,12 +27,12 @@ export function parseIfMatch(value: string | undefined): number | undefined {
  *   which is safe because commands re-check their rules against the state they are given.
  * Both lost races answer 409 rather than 412, so a client handles one status with one body.
  */
-export async function runCommand<T extends RepositoryAggregate>(
+export async function runCommand<T extends EventSourcedAggregate>(
   repository: EventSourcedRepository<T>,
   id: string,
   ifMatch: string | undefined,
   command: (aggregate: T) => void,
-  context: CommandContext,
+  context: SaveContext,
 ): Promise<T> {
   const expected = parseIfMatch(ifMatch);
   if (expected === undefined) return repository.update(id, command, { retries: 3, context });

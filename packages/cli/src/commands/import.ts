@@ -1,13 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { RecordedEvent } from '@flowra/eventstore-core';
 import {
-  type CommitDocument,
-  DEFAULT_COLLECTIONS,
   MongoEventStore,
-  migrate,
+  type RestorableEvent,
+  RestoreRefusedError,
 } from '@flowra/eventstore-mongo';
-import type { Collection } from 'mongodb';
-import { CommitGrouper } from '../commit-groups.js';
 import type { Connection } from '../connection.js';
 import { CliError, EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
 import { type ImportFileSummary, checkEventFile, readEventFile } from '../import-file.js';
@@ -16,18 +13,6 @@ import { startProgress } from '../progress.js';
 
 export interface ImportCommandOptions {
   dryRun?: boolean;
-}
-
-/** Commits per ordered insertMany: few round trips, yet a failure leaves little to re-check. */
-const COMMITS_PER_WRITE = 100;
-const IDS_PER_QUERY = 500;
-const PARALLEL_QUERIES = 8;
-
-interface Plan {
-  /** The target's last position before the import. */
-  head: number;
-  /** Per stream of the events still to write: the first version and its line. */
-  firstVersions: Map<string, { version: number; line: number }>;
 }
 
 function refuse(message: string): CliError {
@@ -51,152 +36,39 @@ function sameEvent(a: RecordedEvent, b: RecordedEvent): boolean {
   );
 }
 
-async function inParallel<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-async function assertIdsAreNew(
-  events: Collection<CommitDocument>,
-  batch: { id: string; line: number }[],
-) {
-  if (batch.length === 0) return;
-  const ids = batch.map((b) => b.id);
-  const clash = await events.findOne({ 'events.event_id': { $in: ids } });
-  if (!clash) return;
-  const taken = new Set(clash.events.map((e) => e.event_id));
-  const first = batch.find((b) => taken.has(b.id))!;
-  throw refuse(
-    `line ${first.line}: event ${first.id} is already in the target (stream '${clash.aggregate_id}')`,
-  );
-}
-
 /**
- * Compares the file with the target without writing: the part of the file the target already
- * holds must be exactly the target's events (a re-run, or the rest of an interrupted import),
- * and the rest must continue the target's log and streams without a clash.
+ * The part of the file the target already holds must be exactly the target's events: a re-run,
+ * or the rest of an interrupted import. Returns the target's last position.
  */
-async function plan(conn: Connection, path: string, summary: ImportFileSummary): Promise<Plan> {
-  const events = conn.db.collection<CommitDocument>(DEFAULT_COLLECTIONS.events);
-  const headDoc = await events.findOne(
-    {},
-    { sort: { last_position: -1 }, projection: { last_position: 1 } },
-  );
-  const head = headDoc?.last_position ?? 0;
-  if (head < summary.firstPosition - 1) {
-    throw refuse(
-      `the target's log ends at position ${head} and the file starts at position ${summary.firstPosition}; ` +
-        "importing would leave a gap (export with --from <the target's last position>)",
-    );
-  }
-  const store = new MongoEventStore(conn.db, { ensureSchema: false });
+async function compareHeld(
+  store: MongoEventStore,
+  path: string,
+  summary: ImportFileSummary,
+): Promise<number> {
+  const head = await store.headPosition();
   const overlap = Math.max(0, Math.min(head, summary.lastPosition) - summary.firstPosition + 1);
+  if (overlap === 0) return head;
   const held = store
     .readAll({ fromPosition: summary.firstPosition - 1, maxCount: overlap })
     [Symbol.asyncIterator]();
-  const firstVersions = new Map<string, { version: number; line: number }>();
-  let ids: { id: string; line: number }[] = [];
   try {
     for await (const { line, event } of readEventFile(path)) {
-      if (event.position <= head) {
-        const stored = await held.next();
-        if (stored.done || !sameEvent(stored.value, event)) {
-          throw refuse(
-            `line ${line}: the file has ${describe(event)} where the target holds ` +
-              `${stored.done ? 'nothing readable' : describe(stored.value)}`,
-          );
-        }
-        continue;
-      }
-      if (!firstVersions.has(event.streamId))
-        firstVersions.set(event.streamId, { version: event.version, line });
-      // An empty log holds no ids to clash with.
-      if (head > 0) {
-        ids.push({ id: event.eventId, line });
-        if (ids.length >= IDS_PER_QUERY) {
-          await assertIdsAreNew(events, ids);
-          ids = [];
-        }
+      if (event.position > head) break;
+      const stored = await held.next();
+      if (stored.done || !sameEvent(stored.value, event)) {
+        throw refuse(
+          `line ${line}: the file has ${describe(event)} where the target holds ` +
+            `${stored.done ? 'nothing readable' : describe(stored.value)}`,
+        );
       }
     }
-    await assertIdsAreNew(events, ids);
   } finally {
     await held.return?.();
-    await store.close();
   }
-  await inParallel([...firstVersions], PARALLEL_QUERIES, async ([streamId, first]) => {
-    const current =
-      head === 0
-        ? null
-        : await events.findOne(
-            { aggregate_id: streamId },
-            { sort: { last_version: -1 }, projection: { last_version: 1 } },
-          );
-    const version = current?.last_version ?? 0;
-    if (first.version !== version + 1) {
-      throw refuse(
-        `line ${first.line}: stream '${streamId}' continues at version ${first.version} in the file, ` +
-          `but the target's stream is at version ${version}`,
-      );
-    }
-  });
-  return { head, firstVersions };
+  return head;
 }
 
-async function write(conn: Connection, path: string, summary: ImportFileSummary, head: number) {
-  // The unique indexes are what keep a concurrent writer from slipping in between our commits.
-  await migrate(conn.db);
-  const events = conn.db.collection<CommitDocument>(DEFAULT_COLLECTIONS.events);
-  const progress = startProgress('Importing', summary.lastPosition - head);
-  const grouper = new CommitGrouper();
-  let batch: CommitDocument[] = [];
-  let commits = 0;
-  const flush = async () => {
-    if (batch.length === 0) return;
-    try {
-      await events.insertMany(batch, { ordered: true, writeConcern: { w: 'majority' } });
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (code !== 11000) throw error;
-      const now = await events.findOne(
-        {},
-        { sort: { last_position: -1 }, projection: { last_position: 1 } },
-      );
-      throw new CliError(
-        `import stopped: another writer took position ${batch[0]!.position} or a later one while importing. ` +
-          `The target's log now ends at position ${now?.last_position ?? 0}. ` +
-          'Run the same import again once nothing else writes to the target: it resumes where it stopped or explains why it cannot.',
-        EXIT_FAILURE,
-      );
-    }
-    commits += batch.length;
-    progress.increment(batch.reduce((n, c) => n + c.events.length, 0));
-    batch = [];
-  };
-  try {
-    for await (const { event } of readEventFile(path)) {
-      if (event.position <= head) continue;
-      const closed = grouper.add(event);
-      if (closed) batch.push(closed);
-      if (batch.length >= COMMITS_PER_WRITE) await flush();
-    }
-    const last = grouper.flush();
-    if (last) batch.push(last);
-    await flush();
-  } finally {
-    progress.stop();
-  }
-  return commits;
-}
-
-/** Checks the whole file, then connects, plans, and only then writes. */
+/** Checks the whole file, then compares it with the target, and only then restores the rest. */
 export async function runImport(
   path: string,
   options: ImportCommandOptions,
@@ -212,8 +84,9 @@ export async function runImport(
     `Checked ${path}: ${summary.count} events of ${summary.streams} streams, positions ${range(summary.firstPosition, summary.lastPosition)}.\n`,
   );
   const conn = await connect();
+  const store = new MongoEventStore(conn.db, { changeStreams: false });
   try {
-    const { head } = await plan(conn, path, summary);
+    const head = await compareHeld(store, path, summary);
     const into = `${conn.target.dbName} at ${conn.target.hosts}`;
     if (head >= summary.lastPosition) {
       process.stdout.write(
@@ -221,21 +94,54 @@ export async function runImport(
       );
       return EXIT_OK;
     }
-    const from = Math.max(head + 1, summary.firstPosition);
+    const lines = new WeakMap<RestorableEvent, number>();
+    async function* rest(): AsyncGenerator<RestorableEvent> {
+      for await (const { line, event } of readEventFile(path)) {
+        if (event.position <= head) continue;
+        lines.set(event, line);
+        yield event;
+      }
+    }
     const resumed =
       head >= summary.firstPosition ? ` (positions up to ${head} were already there)` : '';
-    if (options.dryRun) {
+    const progress = options.dryRun
+      ? undefined
+      : startProgress('Importing', summary.lastPosition - head);
+    let written = 0;
+    try {
+      const report = await store.restore(rest, {
+        dryRun: options.dryRun,
+        onProgress: (events) => {
+          progress?.increment(events - written);
+          written = events;
+        },
+      });
+      const what = `${report.events} events${options.dryRun ? '' : ` in ${report.commits} commits`} (positions ${range(report.fromPosition, report.toPosition)}) into ${into}${resumed}`;
       process.stdout.write(
-        `Dry run: would import ${summary.lastPosition - from + 1} events (positions ${range(from, summary.lastPosition)}) into ${into}${resumed}. Nothing written.\n`,
+        options.dryRun
+          ? `Dry run: would import ${what}. Nothing written.\n`
+          : `Imported ${what}.\n`,
       );
       return EXIT_OK;
+    } catch (error) {
+      if (!RestoreRefusedError.isInstance(error)) throw error;
+      if (error.reason === 'concurrent-writer') {
+        throw new CliError(
+          `import stopped: ${error.message}. Run the same import again once nothing else writes to the target: it resumes where it stopped or explains why it cannot.`,
+          EXIT_FAILURE,
+        );
+      }
+      const line = error.event ? lines.get(error.event) : undefined;
+      const hint =
+        error.reason === 'gap' && error.event?.position === summary.firstPosition
+          ? " (export with --from <the target's last position>)"
+          : '';
+      throw refuse(`${line === undefined ? '' : `line ${line}: `}${error.message}${hint}`);
+    } finally {
+      progress?.stop();
     }
-    const commits = await write(conn, path, summary, head);
-    process.stdout.write(
-      `Imported ${summary.lastPosition - from + 1} events in ${commits} commits (positions ${range(from, summary.lastPosition)}) into ${into}${resumed}.\n`,
-    );
-    return EXIT_OK;
   } finally {
+    await store.close();
     await conn.client.close();
   }
 }

@@ -1,4 +1,4 @@
-import type { CommitDocument } from '@flowra/eventstore-mongo';
+import type { CommitDocument } from '@flowra/eventstore-mongo/storage';
 import { DEFAULT_COLLECTIONS } from '@flowra/eventstore-mongo';
 import type { Db } from 'mongodb';
 import type { Connection } from '../connection.js';

@@ -1,5 +1,9 @@
-import type { AggregateDefinition, IncomingEvent } from '../aggregate-definition.js';
-import { AggregateRoot, type AggregateSpec, restoreSnapshot } from '../aggregate-root.js';
+import {
+  AggregateRoot,
+  type AggregateSpec,
+  type RestoredState,
+  defineAggregate,
+} from '../aggregate-root.js';
 import { type CommandContext, parseContext } from '../command-context.js';
 import { NotAssignedError } from '../errors.js';
 import { type TaskStatus, assertTransition } from '../status-machine.js';
@@ -51,23 +55,15 @@ const CHAT_SPEC: AggregateSpec<ChatState, ChatEvent> = {
  * then tracks a status, assignee, priority, due date and (bugs) severity.
  */
 export class Chat extends AggregateRoot<ChatState, ChatEvent> implements ParticipantDirectory {
-  private constructor(id: string, restored?: { state: ChatState; version: number }) {
+  private constructor(id: string, restored?: RestoredState<ChatState>) {
     super(CHAT_SPEC, id, restored);
   }
 
-  static empty(id: string): Chat {
-    return new Chat(id);
-  }
-
-  static fromEvents(id: string, events: Iterable<IncomingEvent>): Chat {
-    const chat = new Chat(id);
-    for (const event of events) chat.applyEvent(event);
-    return chat;
-  }
-
-  static fromSnapshot(id: string, data: unknown, version: number): Chat {
-    return new Chat(id, restoreSnapshot(CHAT_SPEC, id, data, version));
-  }
+  /** Builds and restores chats: what a repository is given. */
+  static readonly definition = defineAggregate(
+    CHAT_SPEC,
+    (id, restored): Chat => new Chat(id, restored),
+  );
 
   /** Records `ChatCreated`, then `ParticipantAdded` for each listed participant. */
   static create(id: string, input: CreateChatInput, context: CommandContext): Chat {
@@ -262,12 +258,5 @@ export class Chat extends AggregateRoot<ChatState, ChatEvent> implements Partici
   }
 }
 
-export const ChatAggregate: AggregateDefinition<Chat> = Object.freeze({
-  aggregateType: CHAT_SPEC.aggregateType,
-  snapshotSchemaVersion: CHAT_SNAPSHOT_SCHEMA_VERSION,
-  eventTypes: Object.freeze(Object.keys(chatEventSchemas)),
-  empty: (id: string) => Chat.empty(id),
-  fromSnapshot: (id: string, data: unknown, version: number) =>
-    Chat.fromSnapshot(id, data, version),
-  fromEvents: (id: string, events: Iterable<IncomingEvent>) => Chat.fromEvents(id, events),
-});
+/** Builds and restores chats: what a repository is given. */
+export const ChatAggregate = Chat.definition;

@@ -1,5 +1,9 @@
-import type { AggregateDefinition, IncomingEvent } from '../aggregate-definition.js';
-import { AggregateRoot, type AggregateSpec, restoreSnapshot } from '../aggregate-root.js';
+import {
+  AggregateRoot,
+  type AggregateSpec,
+  type RestoredState,
+  defineAggregate,
+} from '../aggregate-root.js';
 import { NotParticipantError } from '../chat/chat-errors.js';
 import type { ParticipantDirectory } from '../chat/participant-directory.js';
 import { type CommandContext, parseContext } from '../command-context.js';
@@ -42,23 +46,15 @@ const MESSAGE_SPEC: AggregateSpec<MessageState, MessageEvent> = {
  * never contend for one chat stream's version.
  */
 export class Message extends AggregateRoot<MessageState, MessageEvent> {
-  private constructor(id: string, restored?: { state: MessageState; version: number }) {
+  private constructor(id: string, restored?: RestoredState<MessageState>) {
     super(MESSAGE_SPEC, id, restored);
   }
 
-  static empty(id: string): Message {
-    return new Message(id);
-  }
-
-  static fromEvents(id: string, events: Iterable<IncomingEvent>): Message {
-    const message = new Message(id);
-    for (const event of events) message.applyEvent(event);
-    return message;
-  }
-
-  static fromSnapshot(id: string, data: unknown, version: number): Message {
-    return new Message(id, restoreSnapshot(MESSAGE_SPEC, id, data, version));
-  }
+  /** Builds and restores messages: what a repository is given. */
+  static readonly definition = defineAggregate(
+    MESSAGE_SPEC,
+    (id, restored): Message => new Message(id, restored),
+  );
 
   /** Only participants of `chat` may post in it. */
   static post(
@@ -190,12 +186,5 @@ export class Message extends AggregateRoot<MessageState, MessageEvent> {
   }
 }
 
-export const MessageAggregate: AggregateDefinition<Message> = Object.freeze({
-  aggregateType: MESSAGE_SPEC.aggregateType,
-  snapshotSchemaVersion: MESSAGE_SNAPSHOT_SCHEMA_VERSION,
-  eventTypes: Object.freeze(Object.keys(messageEventSchemas)),
-  empty: (id: string) => Message.empty(id),
-  fromSnapshot: (id: string, data: unknown, version: number) =>
-    Message.fromSnapshot(id, data, version),
-  fromEvents: (id: string, events: Iterable<IncomingEvent>) => Message.fromEvents(id, events),
-});
+/** Builds and restores messages: what a repository is given. */
+export const MessageAggregate = Message.definition;

@@ -91,7 +91,10 @@ export function appendContract(ctx: ContractContext): void {
       await store.append(id, newEvents(1), 0);
       await store.append(id, newEvents(2), 1);
       for (const wrong of [0, 1, 2, 4, 10]) {
-        const error = await caught(store.append(id, newEvents(1), wrong));
+        const error = await caught(
+          store.append(id, newEvents(1), wrong),
+          `append(expectedVersion ${JSON.stringify(wrong)}) to a stream at version 2 (ConcurrencyError)`,
+        );
         expect(ConcurrencyError.isInstance(error)).toBe(true);
         expect(error).toMatchObject({
           name: 'ConcurrencyError',
@@ -109,7 +112,10 @@ export function appendContract(ctx: ContractContext): void {
     const store = await ctx.store();
     const id = uniqueStreamId();
     await store.append(id, newEvents(2), 'no_stream');
-    const error = await caught(store.append(id, newEvents(1), 'no_stream'));
+    const error = await caught(
+      store.append(id, newEvents(1), 'no_stream'),
+      "append(expectedVersion 'no_stream') to an existing stream (ConcurrencyError)",
+    );
     expect(error).toMatchObject({
       name: 'ConcurrencyError',
       expectedVersion: 'no_stream',
@@ -121,7 +127,10 @@ export function appendContract(ctx: ContractContext): void {
   it("'stream_exists' succeeds only on an existing stream", t, async () => {
     const store = await ctx.store();
     const id = uniqueStreamId();
-    const error = await caught(store.append(id, newEvents(1), 'stream_exists'));
+    const error = await caught(
+      store.append(id, newEvents(1), 'stream_exists'),
+      "append(expectedVersion 'stream_exists') to a missing stream (ConcurrencyError)",
+    );
     expect(error).toMatchObject({
       name: 'ConcurrencyError',
       streamId: id,
@@ -137,8 +146,11 @@ export function appendContract(ctx: ContractContext): void {
     const store = await ctx.store();
     const id = uniqueStreamId();
     const a = await store.append(id, newEvents(1));
-    await caught(store.append(id, newEvents(3), 0));
-    await caught(store.append(id, [{ type: '', data: {} }]));
+    await caught(
+      store.append(id, newEvents(3), 0),
+      'append(expectedVersion 0) to an existing stream',
+    );
+    await caught(store.append(id, [{ type: '', data: {} }]), "append of an event with type ''");
     const b = await store.append(id, newEvents(1));
     expect(b.position).toBe(a.position + 1);
   });
@@ -191,12 +203,18 @@ export function appendContract(ctx: ContractContext): void {
     await store.append(id, batch);
     const fresh = withIds(newEvents(1));
     const mixed = [fresh[0]!, batch[1]!];
-    const error = await caught(store.append(id, mixed));
+    const error = await caught(
+      store.append(id, mixed),
+      'append of a new id with a stored one (DuplicateEventIdError)',
+    );
     expect(DuplicateEventIdError.isInstance(error) || ConcurrencyError.isInstance(error)).toBe(
       true,
     );
     const reordered = [batch[1]!, batch[0]!];
-    const error2 = await caught(store.append(id, reordered));
+    const error2 = await caught(
+      store.append(id, reordered),
+      'append of stored ids in another order (DuplicateEventIdError)',
+    );
     expect(DuplicateEventIdError.isInstance(error2) || ConcurrencyError.isInstance(error2)).toBe(
       true,
     );
@@ -207,7 +225,10 @@ export function appendContract(ctx: ContractContext): void {
     const store = await ctx.store();
     const id = uniqueStreamId();
     const [e] = withIds(newEvents(1));
-    const error = await caught(store.append(id, [e!, { ...e!, data: { n: 2 } }]));
+    const error = await caught(
+      store.append(id, [e!, { ...e!, data: { n: 2 } }]),
+      'append of a batch repeating one event id (ValidationError)',
+    );
     expect(ValidationError.isInstance(error)).toBe(true);
     expect(await store.getStreamVersion(id)).toBe(0);
   });
@@ -216,7 +237,10 @@ export function appendContract(ctx: ContractContext): void {
     const store = await ctx.store();
     const id = uniqueStreamId();
     const bad = [...newEvents(2), { type: 'Bad', data: 'not an object' as unknown as object }];
-    const error = await caught(store.append(id, bad));
+    const error = await caught(
+      store.append(id, bad),
+      'append of a batch with one bad event (ValidationError)',
+    );
     expect(ValidationError.isInstance(error)).toBe(true);
     expect((error as ValidationError).field).toBe('events[2].data');
     expect(await store.getStreamVersion(id)).toBe(0);
@@ -232,7 +256,10 @@ export function appendContract(ctx: ContractContext): void {
         const id = uniqueStreamId();
         const batch = withIds(newEvents(1));
         await store.append(id, batch, 0);
-        const error = await caught(store.append(id, batch, 1));
+        const error = await caught(
+          store.append(id, batch, 1),
+          'append of stored ids again at the next exact version (DuplicateEventIdError)',
+        );
         expect(DuplicateEventIdError.isInstance(error), String(error)).toBe(true);
         expect(error).toMatchObject({ streamId: id, eventId: batch[0]!.eventId });
         expect(versions(await store.getEvents(id))).toEqual([1]);
@@ -269,7 +296,10 @@ export function appendContract(ctx: ContractContext): void {
         const batch = withIds(newEvents(2));
         await store.append(id, batch);
         const extended = [...batch, ...withIds(newEvents(1))];
-        const error = await caught(store.append(id, extended, 'any'));
+        const error = await caught(
+          store.append(id, extended, 'any'),
+          'append of stored ids plus a new one (DuplicateEventIdError)',
+        );
         expect(DuplicateEventIdError.isInstance(error), String(error)).toBe(true);
         expect(await store.getStreamVersion(id)).toBe(2);
       },

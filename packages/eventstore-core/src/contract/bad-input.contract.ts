@@ -89,7 +89,7 @@ const badEvents: [string, unknown, RegExp][] = [
 ];
 
 async function expectField(call: () => unknown, field: RegExp | string): Promise<ValidationError> {
-  const error = await caught(call);
+  const error = await caught(call, `a call with a bad ${String(field)} (ValidationError)`);
   expect(
     ValidationError.isInstance(error),
     `expected a ValidationError, got ${String(error)}`,

@@ -27,7 +27,10 @@ export function concurrencyContract(ctx: ContractContext): void {
         batches.map((batch, i) => stores[i % stores.length]!.append(id, batch, 2)),
       );
       const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
-      expect(won).toHaveLength(1);
+      expect(
+        won,
+        `writers (of ${writers}) whose append with expected version 2 succeeded; exactly one may`,
+      ).toHaveLength(1);
       for (const r of results) {
         if (r.status === 'rejected') {
           expect(ConcurrencyError.isInstance(r.reason), String(r.reason)).toBe(true);
@@ -51,7 +54,10 @@ export function concurrencyContract(ctx: ContractContext): void {
         stores[i % stores.length]!.append(id, newEvents(1), 'no_stream'),
       ),
     );
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(
+      results.filter((r) => r.status === 'fulfilled'),
+      `appends with 'no_stream' to one new stream that succeeded (of ${writers}); exactly one may`,
+    ).toHaveLength(1);
     expect(await stores[0]!.getStreamVersion(id)).toBe(1);
   });
 
@@ -138,7 +144,10 @@ export function concurrencyContract(ctx: ContractContext): void {
         a!.append(id, newEvents(1, 'A'), version),
         b!.append(id, newEvents(1, 'B'), version),
       ]);
-      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(
+        results.filter((r) => r.status === 'fulfilled'),
+        `two appends with expected version ${version}: exactly one may succeed`,
+      ).toHaveLength(1);
       version = await a!.getStreamVersion(id);
       expect(version).toBe(i + 1);
     }

@@ -94,13 +94,27 @@ export async function waitFor(
   }
 }
 
-export async function caught(promise: Promise<unknown> | (() => unknown)): Promise<unknown> {
+/**
+ * The error the call fails with. `what` names the call and what was expected of it, for the
+ * message an adapter author reads when their store lets it succeed instead.
+ */
+export async function caught(
+  promise: Promise<unknown> | (() => unknown),
+  what = 'the call',
+): Promise<unknown> {
+  let value: unknown;
   try {
-    await (typeof promise === 'function' ? promise() : promise);
+    value = await (typeof promise === 'function' ? promise() : promise);
   } catch (error) {
     return error;
   }
-  throw new Error('expected the call to fail, but it succeeded');
+  let shown: string;
+  try {
+    shown = JSON.stringify(value) ?? String(value);
+  } catch {
+    shown = String(value);
+  }
+  throw new Error(`expected ${what} to fail, but it succeeded with ${shown.slice(0, 200)}`);
 }
 
 export function versions(events: readonly RecordedEvent[]): number[] {

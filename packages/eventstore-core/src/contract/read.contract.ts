@@ -146,4 +146,15 @@ export function readContract(ctx: ContractContext): void {
       }
     },
   );
+
+  it("headPosition() is the position of the log's last event, for every instance", t, async () => {
+    const store = await ctx.store();
+    const other = await ctx.sibling(store);
+    const r = await store.append(uniqueStreamId(), newEvents(3));
+    const head = await store.headPosition();
+    expect(head).toBeGreaterThanOrEqual(r.position);
+    expect(await other.headPosition()).toBeGreaterThanOrEqual(r.position);
+    const [last] = await collect(store.readAll({ fromPosition: head - 1 }));
+    expect(last?.position).toBe(head);
+  });
 }

@@ -7,13 +7,15 @@ import {
   DuplicateEventIdError,
   type ExpectedVersion,
   FlowraError,
-  LruCache,
   StoreUnavailableError,
+} from '@flowra/eventstore-core';
+import {
+  LruCache,
   type Timers,
   isRetryOf,
   satisfiesExpectedVersion,
   sleep,
-} from '@flowra/eventstore-core';
+} from '@flowra/eventstore-core/adapter';
 import type { CommitCollection } from '../commit-collection.js';
 import { type CommitDocument, placeCommit } from '../commit-document.js';
 import type { CommitRequest } from '../commit-log.js';

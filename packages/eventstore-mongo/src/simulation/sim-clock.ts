@@ -1,4 +1,4 @@
-import type { Timers } from '@flowra/eventstore-core';
+import type { Timers } from '@flowra/eventstore-core/adapter';
 
 /** sfc32: a small seeded generator, so a schedule is a function of its seed alone. */
 export class SimRandom {

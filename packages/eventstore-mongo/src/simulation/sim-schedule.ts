@@ -5,10 +5,9 @@ import {
   ConcurrencyError,
   DuplicateEventIdError,
   type ExpectedVersion,
-  LogFeed,
-  type PreparedEvent,
   type Subscription,
 } from '@flowra/eventstore-core';
+import { LogFeed, type PreparedEvent } from '@flowra/eventstore-core/adapter';
 import { buildCommit } from '../commit-document.js';
 import { CommitLog, type CommitRequest } from '../commit-log.js';
 import { CommitReader } from '../commit-reader.js';

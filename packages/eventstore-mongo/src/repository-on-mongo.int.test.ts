@@ -1,9 +1,10 @@
-import { MongoEventStore } from '@flowra/eventstore-mongo';
+import { repositoryHarness } from '@flowra/repository/testing';
 import { describeMongo, type FreshDb } from '@flowra/test-mongo-server/vitest';
 import { beforeAll } from 'vitest';
-import { repositoryHarness } from './repository.harness.js';
+import { MongoEventStore } from './mongo-event-store.js';
 
-describeMongo('repository on MongoDB', (mongo) => {
+// The repository's behaviour, run where MongoDB is a real dependency.
+describeMongo('the repository on MongoDB', (mongo) => {
   let handle: FreshDb;
   beforeAll(async () => {
     handle = await mongo.freshDb('repository');

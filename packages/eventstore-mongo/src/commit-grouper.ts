@@ -1,16 +1,10 @@
-import { type CommitDocument, buildCommit } from '@flowra/eventstore-mongo';
+import { type CommitDocument, buildCommit, defaultAggregateType } from './commit-document.js';
 import { BSON } from 'mongodb';
-import type { EventLine } from './event-line.js';
+import type { RestorableEvent } from './restore.js';
 
 /** Below MongoDB's 16 MiB document limit with room for the commit's own fields. */
 const MAX_COMMIT_BYTES = 15 * 1024 * 1024;
 const EVENT_OVERHEAD_BYTES = 256;
-
-/** MongoEventStore's default `aggregateTypeOf`, for lines written without an `aggregateType`. */
-export function defaultAggregateType(streamId: string): string {
-  const cut = streamId.search(/[-_]/);
-  return cut > 0 ? streamId.slice(0, cut) : streamId;
-}
 
 /**
  * Turns events in position order back into commit documents: consecutive events of one stream
@@ -18,13 +12,19 @@ export function defaultAggregateType(streamId: string): string {
  * one commit, so an exported store is rebuilt with the commits it had.
  */
 export class CommitGrouper {
-  #events: EventLine[] = [];
+  #events: RestorableEvent[] = [];
   #aggregateType = '';
   #bytes = 0;
+  readonly #aggregateTypeOf: (streamId: string) => string;
+
+  /** `aggregateTypeOf` names the commits of events that do not carry an `aggregateType`. */
+  constructor(aggregateTypeOf: (streamId: string) => string = defaultAggregateType) {
+    this.#aggregateTypeOf = aggregateTypeOf;
+  }
 
   /** Adds the next event; returns the commit it closed, if it starts a new one. */
-  add(event: EventLine): CommitDocument | undefined {
-    const aggregateType = event.aggregateType ?? defaultAggregateType(event.streamId);
+  add(event: RestorableEvent): CommitDocument | undefined {
+    const aggregateType = event.aggregateType ?? this.#aggregateTypeOf(event.streamId);
     const bytes =
       BSON.calculateObjectSize({ data: event.data, metadata: event.metadata }) +
       EVENT_OVERHEAD_BYTES;

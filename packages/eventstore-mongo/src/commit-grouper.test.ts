@@ -1,11 +1,11 @@
-import { decodeCommit } from '@flowra/eventstore-mongo';
+import { decodeCommit, defaultAggregateType } from './commit-document.js';
 import { describe, expect, it } from 'vitest';
-import { CommitGrouper, defaultAggregateType } from './commit-groups.js';
-import type { EventLine } from './event-line.js';
+import { CommitGrouper } from './commit-grouper.js';
+import type { RestorableEvent } from './restore.js';
 
 let position = 0;
 const versions = new Map<string, number>();
-function event(streamId: string, at: number, aggregateType?: string): EventLine {
+function event(streamId: string, at: number, aggregateType?: string): RestorableEvent {
   const version = (versions.get(streamId) ?? 0) + 1;
   versions.set(streamId, version);
   position++;

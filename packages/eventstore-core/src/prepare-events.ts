@@ -1,0 +1,121 @@
+import { ValidationError } from './errors.js';
+import type { EventMetadata } from './types.js';
+import {
+  type Context,
+  assertEventType,
+  assertExpectedVersion,
+  assertStreamId,
+  describe,
+  isUuid,
+} from './asserts.js';
+import { clonePlainData, isPlainObject } from './plain-data.js';
+
+export interface PreparedEvent {
+  eventId: string;
+  /** The id was made here, not given by the caller: no earlier append can hold it. */
+  generatedId?: boolean;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+}
+
+const KNOWN_METADATA_STRINGS = ['correlationId', 'causationId', 'userId', 'tenantId'] as const;
+const NO_METADATA: EventMetadata = Object.freeze({});
+
+export function prepareMetadata(value: unknown, field: string, context: Context): EventMetadata {
+  if (value === undefined) return NO_METADATA;
+  if (!isPlainObject(value)) {
+    throw new ValidationError(field, `must be a plain object, got ${describe(value)}`, context);
+  }
+  for (const key of KNOWN_METADATA_STRINGS) {
+    const item = value[key];
+    if (item !== undefined && typeof item !== 'string') {
+      throw new ValidationError(
+        `${field}.${key}`,
+        `must be a string, got ${describe(item)}`,
+        context,
+      );
+    }
+  }
+  return clonePlainData(value, field, context) as EventMetadata;
+}
+
+/**
+ * Validates a whole batch before anything is written and returns frozen copies with event
+ * ids filled in. `newId` is injectable so stores can stay deterministic in tests.
+ */
+export function prepareEvents(
+  streamId: string,
+  events: unknown,
+  newId: () => string = () => globalThis.crypto.randomUUID(),
+): PreparedEvent[] {
+  if (!Array.isArray(events)) {
+    throw new ValidationError('events', `must be an array, got ${describe(events)}`, { streamId });
+  }
+  const ids = new Set<string>();
+  const out: PreparedEvent[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const field = `events[${i}]`;
+    const event: unknown = events[i];
+    if (!isPlainObject(event)) {
+      throw new ValidationError(field, `must be an object, got ${describe(event)}`, { streamId });
+    }
+    assertEventType(event.type, `${field}.type`, streamId);
+    const context = { streamId, eventType: event.type };
+    if (!isPlainObject(event.data)) {
+      throw new ValidationError(
+        `${field}.data`,
+        `must be a plain object, got ${describe(event.data)}`,
+        context,
+      );
+    }
+    let eventId: string;
+    let generatedId = false;
+    if (event.eventId === undefined) {
+      eventId = newId();
+      generatedId = true;
+    } else if (isUuid(event.eventId)) {
+      eventId = event.eventId.toLowerCase();
+    } else {
+      throw new ValidationError(
+        `${field}.eventId`,
+        `must be a UUID string, got ${typeof event.eventId === 'string' ? JSON.stringify(event.eventId.slice(0, 80)) : describe(event.eventId)}`,
+        context,
+      );
+    }
+    if (ids.has(eventId)) {
+      throw new ValidationError(
+        `${field}.eventId`,
+        `repeats '${eventId}' within the batch`,
+        context,
+      );
+    }
+    ids.add(eventId);
+    out.push({
+      eventId,
+      generatedId,
+      type: event.type,
+      data: clonePlainData(event.data, `${field}.data`, context) as Record<string, unknown>,
+      metadata: prepareMetadata(event.metadata, `${field}.metadata`, context),
+    });
+  }
+  return out;
+}
+
+/**
+ * Everything an append checks before it touches storage: the stream id, the expected
+ * version, every event, and the registry's schemas when there is one.
+ */
+export function prepareAppend(
+  streamId: unknown,
+  events: unknown,
+  expectedVersion: unknown,
+  registry?: {
+    encodePrepared(streamId: string, prepared: readonly PreparedEvent[]): PreparedEvent[];
+  },
+): PreparedEvent[] {
+  assertStreamId(streamId);
+  assertExpectedVersion(expectedVersion, streamId);
+  const validated = prepareEvents(streamId, events);
+  return registry ? registry.encodePrepared(streamId, validated) : validated;
+}

@@ -1,0 +1,19 @@
+// How the store lays out its documents, for operator tools (`flowra stats`, `export`, `verify`)
+// and anyone reading the collections directly. Writing goes through `MongoEventStore` only.
+export {
+  type CommitDocument,
+  type StoredEvent,
+  commitId,
+  decodeCommit,
+  defaultAggregateType,
+} from './commit-document.js';
+export type { SnapshotDocument } from './snapshot-document.js';
+export {
+  EVENTS_FLAT_PIPELINE,
+  INDEXES,
+  type IndexDefinition,
+  SCHEMA_FIX,
+  type SchemaRecord,
+  WEAKER_GUARANTEE,
+  indexMismatch,
+} from './schema.js';
