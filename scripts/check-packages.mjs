@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PACKAGES = ['domain', 'eventstore-core', 'eventstore-mongo', 'repository', 'cli'];
+const PACKAGES = ['domain', 'eventstore-core', 'eventstore-mongo', 'repository', 'projections', 'cli'];
 const MATRIX = [
   { label: 'oldest', zod: '4.0.0', mongodb: '6.0.0' },
   { label: 'newest', zod: '4.6.7', mongodb: '7.9.1' },

@@ -9,11 +9,20 @@ import { readArgs } from './cli-args.js';
 import { benchConcurrency, CONCURRENCY_SIZES } from './bench-concurrency.js';
 import { benchInMemory, IN_MEMORY_SIZES } from './bench-in-memory.js';
 import { benchMongoVsRaw, MONGO_SIZES } from './bench-mongo-vs-raw.js';
+import {
+  benchProjectionsInMemory,
+  benchProjectionsMongo,
+  FERRETDB_STREAMS,
+  PROJECTION_SIZES,
+} from './bench-projections.js';
 import { benchRepository, type RepositoryResult } from './bench-repository.js';
 import type { Measurement } from './measurement.js';
 import { startMongoTarget } from './mongo-target.js';
 import {
   type BenchReport,
+  FIGURE_NAMES,
+  type Figures,
+  formatFigures,
   formatRatios,
   formatTable,
   RATIO_NAMES,
@@ -28,9 +37,12 @@ const started = performance.now();
 const rows: Measurement[] = [];
 const notes: string[] = [
   'Ratios *_adapter_vs_raw and load10k_snapshot_vs_replay are median time of the first over the second (below 1: the first is faster); concurrent8_adapter_vs_raw_throughput is appends/s of the adapter over the raw driver (above 1: the adapter is faster).',
+  "projection_apply_vs_raw_bulkwrite is median time of our ProjectionRunner (fresh projection, start() to waitFor(head), into a MongoReadModelStore) over the raw driver reading the same commits with one cursor and writing the same per-stream documents with bulkWrite upserts, per 500 events; the runner also reads each batch's documents first, writes conditionally and moves a fenced checkpoint, which the baseline does not.",
   'The stores run from their TypeScript sources through tsx, whose keepNames transform adds some overhead on hot paths compared with the tsup build.',
 ];
 const ratios = Object.fromEntries(RATIO_NAMES.map((n) => [n, null])) as Ratios;
+const figures = Object.fromEntries(FIGURE_NAMES.map((n) => [n, null])) as Figures;
+const projectionSizes = PROJECTION_SIZES[mode];
 const timeRatio = (a: Measurement, b: Measurement) => round2(a.median_ms / b.median_ms);
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const section = (title: string) =>
@@ -53,6 +65,10 @@ try {
   rows.push(...memRepo.rows);
   repositoryRatioFrom = memRepo;
   await memStore.close();
+  section('projection runner on the in-memory stores');
+  const memProjection = await benchProjectionsInMemory(projectionSizes);
+  rows.push(memProjection);
+  figures.projection_apply_in_memory_events_per_s = memProjection.events_per_s;
 
   section('starting MongoDB');
   const target = await startMongoTarget(args.server);
@@ -114,6 +130,27 @@ try {
           `Quick mode: load10k_snapshot_vs_replay measured on MongoDB with a ${events}-event Chat.`,
         );
       await mongoStore.close();
+
+      section('projection runner on MongoDB vs raw bulkWrite');
+      const onFerret = target.server.kind === 'ferretdb';
+      const projection = await benchProjectionsMongo(
+        client.db(target.freshDbName('bench_projection')),
+        onFerret ? { ...projectionSizes, streams: FERRETDB_STREAMS } : projectionSizes,
+      );
+      if (onFerret) {
+        notes.push(
+          `On FerretDB the projection fold runs over ${FERRETDB_STREAMS} streams, not ${projectionSizes.streams}: FerretDB never answers an update command that changes more than about 50 existing documents, which a batch over ${projectionSizes.streams} streams does (the runner and the raw baseline alike).`,
+        );
+      }
+      rows.push(...projection.rows);
+      ratios.projection_apply_vs_raw_bulkwrite = timeRatio(projection.ours, projection.raw);
+      figures.projection_apply_mongo_events_per_s = projection.ours.events_per_s;
+      figures.projection_raw_bulkwrite_events_per_s = projection.raw.events_per_s;
+      if (projectionSizes.events !== PROJECTION_SIZES.full.events) {
+        notes.push(
+          `Quick mode: the projection figures are measured on ${projectionSizes.events} events in MongoDB and ${projectionSizes.inMemoryEvents} in memory.`,
+        );
+      }
     } finally {
       await target.stop();
     }
@@ -137,6 +174,7 @@ const report: BenchReport = {
   mode,
   results: rows,
   ratios,
+  figures,
   notes,
 };
 writeReport(report);
@@ -144,6 +182,8 @@ console.log(`\nFlowra bench (${mode}) on ${server}, node ${process.version}\n`);
 console.log(formatTable(rows));
 console.log('\nratios:');
 console.log(formatRatios(ratios));
+console.log('\nfigures (events/s):');
+console.log(formatFigures(figures));
 console.log(`\n${notes.map((n) => `- ${n}`).join('\n')}`);
 console.log(`\nwrote ${RESULTS_FILE} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 process.exit(failed ? 1 : 0);

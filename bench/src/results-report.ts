@@ -9,9 +9,19 @@ export const RATIO_NAMES = [
   'readall10k_adapter_vs_raw',
   'load10k_snapshot_vs_replay',
   'concurrent8_adapter_vs_raw_throughput',
+  'projection_apply_vs_raw_bulkwrite',
 ] as const;
 export type RatioName = (typeof RATIO_NAMES)[number];
 export type Ratios = Record<RatioName, number | null>;
+
+/** Rates worth reading on their own, not only as a row of the table. */
+export const FIGURE_NAMES = [
+  'projection_apply_in_memory_events_per_s',
+  'projection_apply_mongo_events_per_s',
+  'projection_raw_bulkwrite_events_per_s',
+] as const;
+export type FigureName = (typeof FIGURE_NAMES)[number];
+export type Figures = Record<FigureName, number | null>;
 
 export interface BenchReport {
   server: string;
@@ -20,6 +30,7 @@ export interface BenchReport {
   mode: 'full' | 'quick';
   results: Measurement[];
   ratios: Ratios;
+  figures: Figures;
   /** How to read the ratios, and what was emulated or skipped. */
   notes: string[];
 }
@@ -75,5 +86,11 @@ export function formatTable(rows: readonly Measurement[]): string {
 export function formatRatios(ratios: Ratios): string {
   return RATIO_NAMES.map(
     (name) => `  ${name.padEnd(40)} ${ratios[name] === null ? 'n/a' : ratios[name]!.toFixed(2)}`,
+  ).join('\n');
+}
+
+export function formatFigures(figures: Figures): string {
+  return FIGURE_NAMES.map(
+    (name) => `  ${name.padEnd(40)} ${figures[name] === null ? 'n/a' : fmtRate(figures[name])}`,
   ).join('\n');
 }

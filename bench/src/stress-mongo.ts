@@ -12,11 +12,12 @@ import { proxyTarget } from './proxied-uri.js';
 import type { SeededRandom } from './seeded-random.js';
 import { checkStore } from './stress-check.js';
 import { withoutReadPreference } from './wire-messages.js';
-import type { StressPlan } from './stress-plan.js';
+import type { MongoStressPlan } from './stress-plan.js';
 import type { StoreOutcome } from './stress-report.js';
 import { runWriters, subscribeFromStart, waitForSubscriber } from './stress-workload.js';
 import { stressGapFault } from './stress-gap-fault.js';
 import { startKilledWriter } from './stress-killed-writer.js';
+import { stressProjectionTakeover } from './stress-projection-takeover.js';
 
 export const FAULT_RATES: FaultRates = {
   resetOnConnect: 0.05,
@@ -41,7 +42,7 @@ const PROXIED_CLIENT: MongoClientOptions = {
 export async function stressMongo(
   target: MongoTarget,
   rng: SeededRandom,
-  plan: StressPlan,
+  plan: MongoStressPlan,
   /** Faults come from outside (a replica set stepped down and restarted while this runs). */
   externalFaults = false,
 ): Promise<StoreOutcome> {
@@ -158,6 +159,10 @@ export async function stressMongo(
   const gap = await stressGapFault(target, rng.fork());
   violations.push(...gap.violations);
 
+  enterPhase('mongo: projection takeover');
+  const takeover = await stressProjectionTakeover(target, rng.fork(), plan.takeover);
+  violations.push(...takeover.violations);
+
   enterPhase('mongo: bad inputs and hostile data');
   const inputs = new MongoEventStore(direct.db(target.freshDbName('stress_inputs')));
   const badTarget = await prepareBadInputTarget(inputs);
@@ -180,6 +185,7 @@ export async function stressMongo(
     violations,
     gapsReported: gap.gapsReported,
     killedWriter: { acknowledged: killedAcked, attempted: fromKilled.length },
+    projectionTakeover: takeover,
     seconds: (performance.now() - started) / 1_000,
   };
 }

@@ -11,7 +11,27 @@ export interface StressPlan {
   catchUpSeconds: number;
 }
 
-export const STRESS_PLANS: Record<'full' | 'quick', { inMemory: StressPlan; mongo: StressPlan }> = {
+/** Two runner processes of one projection; the lease holder is killed mid-batch. */
+export interface TakeoverPlan {
+  leaseTtlMs: number;
+  /** Small, so one burst of appends takes the holder several batches: it is busy when killed. */
+  batchSize: number;
+  streams: number;
+  writers: number;
+  /** Appends (of 1–4 events) per burst; bursts go on while the survivor takes over. */
+  burstAppends: number;
+  /** How long the survivor may take to apply the log to its head once the writers stopped. */
+  catchUpSeconds: number;
+}
+
+export interface MongoStressPlan extends StressPlan {
+  takeover: TakeoverPlan;
+}
+
+export const STRESS_PLANS: Record<
+  'full' | 'quick',
+  { inMemory: StressPlan; mongo: MongoStressPlan }
+> = {
   full: {
     inMemory: {
       writers: 32,
@@ -30,6 +50,15 @@ export const STRESS_PLANS: Record<'full' | 'quick', { inMemory: StressPlan; mong
       seconds: 300,
       graceSeconds: 60,
       catchUpSeconds: 120,
+      takeover: {
+        leaseTtlMs: 1_000,
+        batchSize: 50,
+        // Below the ~50 documents per update command FerretDB answers (see bench-projections.ts).
+        streams: 30,
+        writers: 4,
+        burstAppends: 400,
+        catchUpSeconds: 120,
+      },
     },
   },
   quick: {
@@ -50,6 +79,14 @@ export const STRESS_PLANS: Record<'full' | 'quick', { inMemory: StressPlan; mong
       seconds: 45,
       graceSeconds: 30,
       catchUpSeconds: 30,
+      takeover: {
+        leaseTtlMs: 1_000,
+        batchSize: 25,
+        streams: 12,
+        writers: 3,
+        burstAppends: 60,
+        catchUpSeconds: 30,
+      },
     },
   },
 };

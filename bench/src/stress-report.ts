@@ -1,6 +1,7 @@
 import type { BadInputReport } from './bad-inputs.js';
 import type { FaultCounts } from './fault-proxy.js';
 import type { HostileReport } from './hostile-data.js';
+import type { TakeoverOutcome } from './stress-projection-takeover.js';
 import type { CheckResult } from './stress-check.js';
 import type { WorkloadStats } from './stress-workload.js';
 
@@ -18,6 +19,8 @@ export interface StoreOutcome {
   gapsReported: number;
   /** The writer process killed with SIGKILL mid-run: appends it had acknowledged, of those it sent. */
   killedWriter?: { acknowledged: number; attempted: number };
+  /** A projection runner process killed mid-batch, and the other taking over. */
+  projectionTakeover?: TakeoverOutcome;
   seconds: number;
 }
 
@@ -74,6 +77,18 @@ export function detailLines(o: StoreOutcome): string[] {
       `  a writer process killed with SIGKILL after ${o.killedWriter.acknowledged} acknowledged appends (${o.killedWriter.attempted} sent; all checked above); ${o.gapsReported} readers stopped with LogGapError at a commit deleted by hand`,
     );
   }
+  const t = o.projectionTakeover;
+  if (t) {
+    const where =
+      t.killedAt === 'documents'
+        ? 'as it began writing a batch’s documents'
+        : t.killedAt === 'written'
+          ? `between a batch’s documents and its checkpoint${t.batchReplayed ? ' (the batch was replayed)' : ' (its checkpoint had moved already)'}`
+          : 'never (no batch to kill it in)';
+    lines.push(
+      `  a projection runner process killed with SIGKILL ${where}; ${takeoverText(t)} of ${n(t.events)} events`,
+    );
+  }
   for (const skipped of o.hostile.skipped) {
     lines.push(`  skipped hostile data '${skipped.name}': ${skipped.reason} (MongoDB keeps it)`);
   }
@@ -97,12 +112,22 @@ export function detailLines(o: StoreOutcome): string[] {
   return lines;
 }
 
+function takeoverText(t: TakeoverOutcome): string {
+  const time =
+    t.takeoverSeconds === null
+      ? 'no takeover'
+      : `projection takeover in ${t.takeoverSeconds.toFixed(1)} s`;
+  return `${time}, ${t.lost} lost, ${t.appliedTwice} applied twice`;
+}
+
 export function finalLine(outcomes: readonly StoreOutcome[]): string {
   const sum = (f: (o: StoreOutcome) => number) => outcomes.reduce((acc, o) => acc + f(o), 0);
+  const takeovers = outcomes.flatMap((o) => (o.projectionTakeover ? [o.projectionTakeover] : []));
   return (
     `stress: ${n(sum((o) => o.check.acknowledgedEvents))} acknowledged, ${sum((o) => o.check.lost)} lost, ` +
     `${sum((o) => o.check.duplicated)} duplicated, ${sum((o) => o.check.gaps)} gaps, ` +
     `${n(sum((o) => o.faultsInjected))} faults injected, ${sum((o) => o.bad.rejected)} bad inputs rejected, ` +
-    `${sum((o) => o.gapsReported)} gaps reported`
+    `${sum((o) => o.gapsReported)} gaps reported` +
+    takeovers.map((t) => `, ${takeoverText(t)}`).join('')
   );
 }

@@ -24,7 +24,7 @@ const args = readArgs();
 const mode = args.quick ? 'quick' : 'full';
 const seed = args.seed ?? randomSeed();
 const plans = STRESS_PLANS[mode];
-const withSeconds = (plan: StressPlan): StressPlan =>
+const withSeconds = <P extends StressPlan>(plan: P): P =>
   args.seconds === undefined ? plan : { ...plan, seconds: args.seconds };
 const memPlan = withSeconds(plans.inMemory);
 const mongoPlan = withSeconds(plans.mongo);

@@ -7,6 +7,8 @@ const { MongoEventStore } = require('@flowra/eventstore-mongo');
 const { decodeCommit } = require('@flowra/eventstore-mongo/storage');
 const { EventSourcedRepository } = require('@flowra/repository');
 const { verifyStore } = require('@flowra/cli');
+const { Projections } = require('@flowra/projections');
+const { MongoReadModelStore } = require('@flowra/projections/mongodb');
 
 async function main() {
   const store = new InMemoryEventStore();
@@ -14,7 +16,7 @@ async function main() {
   assert.equal(repository.streamIdOf('c-1'), 'Chat-c-1');
   await store.append('s-1', [{ type: 'T', data: { n: 1 } }]);
   assert.equal(await store.headPosition(), 1);
-  for (const fn of [prepareEvents, decodeCommit, verifyStore, MongoEventStore]) {
+  for (const fn of [prepareEvents, decodeCommit, verifyStore, MongoEventStore, Projections, MongoReadModelStore]) {
     assert.equal(typeof fn, 'function');
   }
   await store.close();

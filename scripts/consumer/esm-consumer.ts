@@ -12,6 +12,8 @@ import { MongoEventStore, RestoreRefusedError, migrate } from '@flowra/eventstor
 import { type CommitDocument, INDEXES, decodeCommit } from '@flowra/eventstore-mongo/storage';
 import { EventSourcedRepository } from '@flowra/repository';
 import { collectStats, verifyStore } from '@flowra/cli';
+import { InMemoryReadModelStore, Projections, documentProjection } from '@flowra/projections';
+import { MongoReadModelStore } from '@flowra/projections/mongodb';
 import { type Db, MongoClient } from 'mongodb';
 import { z } from 'zod';
 
@@ -34,9 +36,27 @@ await chats.save(chat);
 assert.equal((await chats.load('chat-1')).title, 'Hello');
 assert.equal((await collect(store.readAll())).length, 2);
 
+const projections = Projections.start({
+  store,
+  readModels: new InMemoryReadModelStore(),
+  projections: [
+    documentProjection<any, { n: number }>({
+      name: 'pings',
+      collection: 'counts',
+      eventTypes: ['Pinged'],
+      documentId: (event) => event.streamId,
+      evolve: (doc) => ({ n: (doc?.n ?? 0) + 1 }),
+    }),
+  ],
+});
+assert.equal(await projections.waitFor(await store.headPosition()), true);
+assert.deepEqual((await projections.reader('pings').get<{ n: number }>('counts', 'ping-1'))?.n, 1);
+await projections.stop();
+
 const client = new MongoClient('mongodb://127.0.0.1:9', { serverSelectionTimeoutMS: 1 });
 const db: Db = client.db('consumer');
 const mongoStore: EventStore = new MongoEventStore(db, { registry });
+assert.equal(typeof new MongoReadModelStore(db).getState, 'function');
 const typed: [typeof migrate, typeof verifyStore, typeof collectStats] = [
   migrate,
   verifyStore,

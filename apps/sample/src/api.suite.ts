@@ -1,12 +1,8 @@
 import { Chat, Message } from '@flowra/domain';
-import type { RecordedEvent } from '@flowra/eventstore-core';
+import { type ProjectionDefinition, ProjectionReader, ProjectionRunner } from '@flowra/projections';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Projection } from './projections/projection.js';
-import { Projector } from './projections/projector.js';
-import { rebuildReadModels } from './projections/rebuild.js';
-import { taskBoardProjection } from './projections/task-board.js';
-import { timelineProjection } from './projections/timeline.js';
-import type { ReadModelDocument } from './read-models/read-model-store.js';
+import { taskBoard } from './projections/task-board.js';
+import { timeline } from './projections/timeline.js';
 import { type Sample, startSample } from './sample.js';
 import { listen } from './server.js';
 import type { Storage } from './storage.js';
@@ -411,38 +407,47 @@ export function apiSuite(openStorage: () => Promise<Storage>): void {
       const positionOf = new Map<string, number>();
       for await (const e of store.readAll()) positionOf.set(e.type, e.position);
 
-      const board = taskBoardProjection(readModels.board);
-      const timeline = timelineProjection(readModels.timeline);
-      const projector = <D extends ReadModelDocument>(
-        projection: Projection<D>,
-        afterDocumentWrite: (event: RecordedEvent) => void,
+      const runner = (
+        projection: ProjectionDefinition<any>,
+        afterDocuments?: (toPosition: number) => void,
       ) =>
-        new Projector({
+        new ProjectionRunner({
           store,
+          readModels,
           projection,
-          checkpoints: readModels.checkpoints,
-          restartDelayMs: null,
+          batchSize: 1,
+          pollIntervalMs: 20,
+          restart: false,
           log: () => {},
-          afterDocumentWrite,
+          ...(afterDocuments
+            ? { hooks: { afterDocuments: ({ toPosition }) => afterDocuments(toPosition) } }
+            : {}),
         });
+      const read = (projection: ProjectionDefinition<any>, collection: string, id: string) =>
+        new ProjectionReader(readModels, projection.name).get<Record<string, unknown>>(
+          collection,
+          id,
+        );
 
-      async function crash<D extends ReadModelDocument>(
-        projection: Projection<D>,
+      async function crash(
+        projection: ProjectionDefinition<any>,
         type: string,
+        collection: string,
         doc: string,
       ) {
         const crashAt = positionOf.get(type)!;
-        const first = projector(projection, (event) => {
-          if (event.position === crashAt) throw new Error('killed between document and checkpoint');
+        const first = runner(projection, (toPosition) => {
+          if (toPosition === crashAt) throw new Error('killed between document and checkpoint');
         });
-        await first.start();
-        await expect(first.done).rejects.toThrow('killed');
+        first.start();
+        await first.done;
+        expect(first.error?.message).toContain('killed');
         // The crash window: the document shows the event, the checkpoint does not.
-        expect((await projection.collection.get(doc))!.lastPosition).toBe(crashAt);
-        expect(await readModels.checkpoints.get(projection.name)).toBeLessThan(crashAt);
+        expect((await read(projection, collection, doc))!.lastPosition).toBe(crashAt);
+        expect((await readModels.getState(projection.name))!.position).toBeLessThan(crashAt);
       }
-      await crash(board, 'StatusChanged', 'acme/c1');
-      await crash(timeline, 'ReactionAdded', 'acme/m1');
+      await crash(taskBoard, 'StatusChanged', 'cards', 'acme/c1');
+      await crash(timeline, 'ReactionAdded', 'entries', 'acme/m1');
 
       // Written while the projections are down: the restart must pick these up too.
       chat.setPriority({ priority: 'high' }, ctx('ann'));
@@ -451,32 +456,27 @@ export function apiSuite(openStorage: () => Promise<Storage>): void {
       await messages.save(message);
       const head = await own.headPosition();
 
-      async function restart<D extends ReadModelDocument>(
-        projection: Projection<D>,
-        type: string,
+      async function restart(
+        projection: ProjectionDefinition<any>,
+        collection: string,
         doc: string,
       ) {
-        const handed: number[] = [];
-        const restarted = projector(projection, (event) => {
-          handed.push(event.position);
-        });
-        await restarted.start();
+        const restarted = runner(projection);
+        restarted.start();
         expect(await restarted.waitFor(head)).toBe(true);
         await restarted.stop();
-        // Resumed from the checkpoint: the event of the crash is handed over again, first...
-        expect(handed[0]).toBe(positionOf.get(type));
-        expect(await readModels.checkpoints.get(projection.name)).toBe(handed.at(-1));
-        // ...and the document's lastPosition makes it a no-op (checked by the callers).
-        return (await projection.collection.get(doc))!;
+        return (await read(projection, collection, doc))!;
       }
-      const card = await restart(board, 'StatusChanged', 'acme/c1');
+      // The event of the crash is handed over again, and the document's lastPosition makes it a
+      // no-op: the counts show every event applied once.
+      const card = await restart(taskBoard, 'cards', 'acme/c1');
       expect(card).toMatchObject({
         status: 'in_progress',
         priority: 'high',
         version: 4,
         eventCount: 4,
       });
-      const entry = await restart(timeline, 'ReactionAdded', 'acme/m1');
+      const entry = await restart(timeline, 'entries', 'acme/m1');
       expect(entry).toMatchObject({ body: 'hi all', edits: 1, eventCount: 3 });
       expect(entry.reactions).toEqual([{ emoji: '👍', userId: 'bob' }]);
     } finally {
@@ -484,7 +484,7 @@ export function apiSuite(openStorage: () => Promise<Storage>): void {
     }
   });
 
-  it('rebuild: clearing the read models and replaying the log gives the same board', async () => {
+  it('rebuild: a new generation from the log, switched to while the app serves, gives the same board', async () => {
     const api = client();
     const { id } = await createTask(api, { title: 'Rebuild me', participantIds: ['bob'] });
     await api.put(`/chats/${id}/assignee`, { userId: 'bob' });
@@ -492,10 +492,18 @@ export function apiSuite(openStorage: () => Promise<Storage>): void {
     const before = await board(api);
     const chatBefore = (await api.get(`/chats/${id}`)).body.messages;
 
-    await sample.close();
-    const result = await rebuildReadModels(storage);
-    expect(result.events).toBe(await storage.headPosition());
-    sample = await startSample(storage, { snapshotEvery: 5, log: () => {} });
+    const generation = async () => (await storage.readModels.getState('task-board'))!.generation;
+    const was = await generation();
+    await sample.projections.runner('task-board').rebuild();
+    await sample.projections.runner('timeline').rebuild();
+    for (let i = 0; i < 500; i++) {
+      // Readers are served from the old generation until the switch.
+      expect(await board(api)).toEqual(before);
+      const states = await storage.readModels.listStates();
+      if (states.every((s) => s.rebuild === null) && (await generation()) === was + 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await generation()).toBe(was + 1);
 
     expect(await board(api)).toEqual(before);
     expect((await api.get(`/chats/${id}`)).body.messages).toEqual(chatBefore);

@@ -1,8 +1,8 @@
 import { MongoClient } from 'mongodb';
 import { ConfigError, type Config, loadConfig } from './config.js';
-import { toColumns } from './projections/task-board.js';
-import { inTimelineOrder } from './projections/timeline.js';
-import { createProjectors } from './sample.js';
+import { type TaskCard, toColumns } from './projections/task-board.js';
+import { type TimelineEntry, inTimelineOrder } from './projections/timeline.js';
+import { createProjections } from './sample.js';
 import { runScenario } from './scenario.js';
 import { type Storage, memoryStorage, mongoStorage } from './storage.js';
 import { TenantRepositories } from './tenancy.js';
@@ -80,16 +80,17 @@ try {
     );
   }
 
-  const projectors = createProjectors(storage, { restartDelayMs: null });
-  await projectors.board.start();
-  await projectors.timeline.start();
+  const projections = createProjections(storage, { restart: false });
+  projections.start();
   const head = await storage.headPosition();
-  await Promise.all([projectors.board.waitFor(head), projectors.timeline.waitFor(head)]);
-  await Promise.all([projectors.board.stop(), projectors.timeline.stop()]);
+  await projections.waitFor(head, 10_000);
+  await projections.stop();
 
   say();
-  say(`The task board, projected up to position ${projectors.board.position}:`);
-  const cards = await storage.readModels.board.find({ tenantId: TENANT });
+  say(`The task board, projected up to position ${projections.runner('task-board').position}:`);
+  const cards = await projections
+    .reader('task-board')
+    .find<TaskCard>('cards', { tenantId: TENANT });
   for (const { status, cards: column } of toColumns(cards)) {
     const shown = column.map((c) =>
       [c.title, c.type, c.priority, c.severity, c.assigneeId && `@${c.assigneeId}`]
@@ -101,7 +102,7 @@ try {
 
   say();
   say('The timeline of checkout-safari:');
-  const entries = await storage.readModels.timeline.find({
+  const entries = await projections.reader('timeline').find<TimelineEntry>('entries', {
     tenantId: TENANT,
     chatId: 'checkout-safari',
   });

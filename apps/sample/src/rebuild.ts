@@ -1,11 +1,14 @@
 import { ConfigError, type Config, loadConfig } from './config.js';
 import { startProgress } from './progress.js';
-import { rebuildReadModels } from './projections/rebuild.js';
+import { createProjections } from './sample.js';
 import { openStorage } from './storage.js';
 
 /**
  * `pnpm --filter @flowra/sample run rebuild`: rebuilds the read models of the configured
- * MongoDB database from its log, e.g. after a projection's fold changed. Stop the app first.
+ * MongoDB database from its log, e.g. after a projection's fold changed. The app may keep
+ * running: each projection is built into a new generation while the current one serves
+ * readers, then readers are switched to it. Whichever process holds a projection's lease does
+ * the work (this one, if no app runs); an interrupted rebuild resumes where it stopped.
  */
 
 function readConfig(): Config {
@@ -26,16 +29,32 @@ if (!config.mongodbUri) {
 }
 
 const storage = await openStorage(config);
+const projections = createProjections(storage);
 try {
   const started = Date.now();
   const head = await storage.headPosition();
-  const progress = startProgress('Replaying', head);
-  const { events, cards, entries } = await rebuildReadModels(storage, (p) => progress.update(p));
+  const before = new Map(
+    (await storage.readModels.listStates()).map((s) => [s.projection, s.generation]),
+  );
+  projections.start();
+  for (const runner of projections.runners.values()) runner.rebuild();
+  const progress = startProgress('Rebuilding', head * projections.runners.size);
+  for (;;) {
+    const health = await projections.health();
+    progress.update(health.reduce((n, p) => n + (p.rebuild ? p.rebuild.position : head), 0));
+    const switched = health.every(
+      (p) => !p.rebuild && p.generation > (before.get(p.name) ?? 1) - (before.has(p.name) ? 0 : 1),
+    );
+    if (switched) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
   progress.stop();
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(
-    `Rebuilt ${storage.description}: ${events} events replayed into ${cards} board cards and ${entries} timeline entries in ${seconds} s`,
-  );
+  for (const p of await projections.health()) {
+    console.log(`${p.name}: generation ${p.generation}, checkpoint ${p.checkpoint} of ${p.head}`);
+  }
+  console.log(`Rebuilt ${storage.description} from ${head} events in ${seconds} s`);
 } finally {
+  await projections.stop();
   await storage.close();
 }

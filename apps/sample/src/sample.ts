@@ -1,33 +1,20 @@
+import { Projections, type RestartPolicy } from '@flowra/projections';
 import type { Hono } from 'hono';
 import type { AppEnv } from './http/app-env.js';
 import { createApp } from './http/app.js';
-import { Projector } from './projections/projector.js';
-import { type TaskCard, taskBoardProjection } from './projections/task-board.js';
-import { type TimelineEntry, timelineProjection } from './projections/timeline.js';
+import { LiveFeed } from './http/live-feed.js';
+import { taskBoard } from './projections/task-board.js';
+import { timeline } from './projections/timeline.js';
 import type { Storage } from './storage.js';
 import { TenantRepositories } from './tenancy.js';
 
-export interface Projectors {
-  board: Projector<TaskCard>;
-  timeline: Projector<TimelineEntry>;
-}
-
-export interface ProjectorsOptions {
-  restartDelayMs?: number | null;
-  log?: (message: string) => void;
-}
-
-export function createProjectors(storage: Storage, options: ProjectorsOptions = {}): Projectors {
-  const { store, readModels } = storage;
-  const common = { store, checkpoints: readModels.checkpoints, ...options };
-  return {
-    board: new Projector({ ...common, projection: taskBoardProjection(readModels.board) }),
-    timeline: new Projector({ ...common, projection: timelineProjection(readModels.timeline) }),
-  };
-}
-
-export interface SampleOptions extends ProjectorsOptions {
+export interface SampleOptions {
   snapshotEvery?: number;
+  /** After a projection fails (default: retry after 1 s, backing off); `false` stays stopped. */
+  restart?: RestartPolicy | false;
+  /** How long a projection's lease lasts: how soon another process takes over (default 10 s). */
+  leaseTtlMs?: number;
+  log?: (message: string, error?: unknown) => void;
 }
 
 /** The running app: HTTP routes over tenant repositories, with the projections kept up to date. */
@@ -35,32 +22,50 @@ export interface Sample {
   readonly app: Hono<AppEnv>;
   readonly storage: Storage;
   readonly repositories: TenantRepositories;
-  readonly projectors: Projectors;
+  readonly projections: Projections;
   /** Resolves once the projections have caught up with the log as it is now. */
   settled(): Promise<void>;
-  /** Stops the projections; the storage belongs to the caller, who closes it. */
+  /** Stops the projections and the live feed; the storage belongs to the caller, who closes it. */
   close(): Promise<void>;
+}
+
+/** The app's read models: the task board and the chat timelines. */
+export function createProjections(storage: Storage, options: SampleOptions = {}): Projections {
+  const log = options.log ?? console.error;
+  return new Projections({
+    store: storage.store,
+    readModels: storage.readModels,
+    projections: [taskBoard, timeline],
+    ...(options.restart !== undefined ? { restart: options.restart } : {}),
+    ...(options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {}),
+    // Short waits keep read-your-own-writes quick while the app idles.
+    pollIntervalMs: 100,
+    log: (level, message, fields) => {
+      if (level !== 'info') log(message, fields?.error);
+    },
+  });
 }
 
 /** The composition root: everything the app is made of is wired here and nowhere else. */
 export async function startSample(storage: Storage, options: SampleOptions = {}): Promise<Sample> {
-  const { snapshotEvery = 10, ...projectorOptions } = options;
+  const { snapshotEvery = 10 } = options;
   const repositories = new TenantRepositories({ store: storage.store, snapshotEvery });
-  const projectors = createProjectors(storage, projectorOptions);
-  await projectors.board.start();
-  await projectors.timeline.start();
-  const app = createApp({ storage, repositories, projectors, log: options.log });
+  const projections = createProjections(storage, options);
+  projections.start();
+  const feed = new LiveFeed(storage.store);
+  await feed.start();
+  const app = createApp({ storage, repositories, projections, feed, log: options.log });
   return {
     app,
     storage,
     repositories,
-    projectors,
+    projections,
     async settled() {
       const head = await storage.headPosition();
-      await Promise.all([projectors.board.waitFor(head), projectors.timeline.waitFor(head)]);
+      await projections.waitFor(head, 10_000);
     },
     async close() {
-      await Promise.all([projectors.board.stop(), projectors.timeline.stop()]);
+      await Promise.all([projections.stop(), feed.close()]);
     },
   };
 }

@@ -3,7 +3,8 @@ import { EventRegistry, type EventStore, InMemoryEventStore } from '@flowra/even
 import { type MigrationReport, MongoEventStore } from '@flowra/eventstore-mongo';
 import { type Db, MongoClient } from 'mongodb';
 import type { Config } from './config.js';
-import { type ReadModels, memoryReadModels, mongoReadModels } from './read-models/read-models.js';
+import { InMemoryReadModelStore, type ReadModelStore } from '@flowra/projections';
+import { MongoReadModelStore } from '@flowra/projections/mongodb';
 
 /** The event store and the read models, chosen together: both in memory, or both in MongoDB. */
 export interface Storage {
@@ -11,7 +12,8 @@ export interface Storage {
   /** For logs: which store, and where. */
   readonly description: string;
   readonly store: EventStore;
-  readonly readModels: ReadModels;
+  /** Where the projections keep their documents, checkpoints and leases. */
+  readonly readModels: ReadModelStore;
   /** Position of the last event in the log. */
   headPosition(): Promise<number>;
   close(): Promise<void>;
@@ -28,7 +30,7 @@ export function memoryStorage(): Storage {
     kind: 'memory',
     description: 'the in-memory store (data lasts until the process exits)',
     store,
-    readModels: memoryReadModels(),
+    readModels: new InMemoryReadModelStore(),
     headPosition: () => store.headPosition(),
     close: () => store.close(),
   };
@@ -51,7 +53,7 @@ export async function mongoStorage(
     pollIntervalMs: options.pollIntervalMs ?? 100,
   });
   const migration = await store.migrate();
-  const readModels = await mongoReadModels(db);
+  const readModels = new MongoReadModelStore(db);
   return {
     kind: 'mongodb',
     description: `MongoDB (database ${db.databaseName})`,

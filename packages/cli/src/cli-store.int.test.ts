@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { collect } from '@flowra/eventstore-core';
 import { MongoEventStore } from '@flowra/eventstore-mongo';
 import { INDEXES } from '@flowra/eventstore-mongo/storage';
+import { ProjectionRunner, defineProjection } from '@flowra/projections';
+import { MongoReadModelStore } from '@flowra/projections/mongodb';
 import { describeMongo } from '@flowra/test-mongo-server/vitest';
 import type { Db } from 'mongodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -155,6 +157,69 @@ describeMongo('flowra against the test server', (mongo) => {
         }),
       ]),
     );
+  });
+
+  it('projections lists each projection with its state, checkpoint, lag and last error', async () => {
+    const { db } = await mongo.freshDb('cli_projections');
+    await seed(db);
+    const store = new MongoEventStore(db);
+    const readModels = new MongoReadModelStore(db);
+    const counting = (name: string, failAt?: number) =>
+      defineProjection({
+        name,
+        collections: ['counts'],
+        async handle(event, docs) {
+          if (event.position === failAt) throw new Error('cannot count this one');
+          const doc = await docs.get<{ n: number }>('counts', event.streamId);
+          docs.put('counts', event.streamId, { n: (doc?.n ?? 0) + 1 });
+        },
+      });
+    const runners = [
+      new ProjectionRunner({
+        store,
+        readModels,
+        projection: counting('counter'),
+        owner: 'cli-test',
+      }),
+      new ProjectionRunner({
+        store,
+        readModels,
+        projection: counting('broken', 4),
+        restart: false,
+        log: () => {},
+      }),
+    ];
+    try {
+      for (const runner of runners) runner.start();
+      expect(await runners[0]!.waitFor(14, 20_000)).toBe(true);
+      await runners[1]!.done;
+
+      const json = await runFlowra(['projections', '--json', ...target(db)]);
+      expectCode(json, 1);
+      const { projections } = JSON.parse(json.stdout) as { projections: Record<string, unknown>[] };
+      expect(projections).toEqual([
+        expect.objectContaining({ name: 'broken', status: 'failed', checkpoint: 3, lagEvents: 11 }),
+        expect.objectContaining({
+          name: 'counter',
+          status: 'running',
+          owner: 'cli-test',
+          checkpoint: 14,
+          head: 14,
+          lagEvents: 0,
+        }),
+      ]);
+      expect(projections[0]!.error).toMatchObject({
+        position: 4,
+        message: expect.stringContaining('cannot count'),
+      });
+      const human = await runFlowra(['projections', ...target(db)]);
+      expect(human.stdout).toMatch(/counter\s+running\s+14\s+14\s+0/);
+      expect(human.stdout).toContain('broken: ');
+      expect(human.stdout).toContain('at position 4');
+    } finally {
+      await Promise.all(runners.map((r) => r.stop()));
+      await store.close();
+    }
   });
 
   it('stats counts events, streams, snapshots and types, and says when sizes are not reported', async () => {

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { runExport } from './commands/export.js';
 import { runImport } from './commands/import.js';
 import { runMigrate } from './commands/migrate.js';
+import { runProjections } from './commands/projections.js';
 import { runRead } from './commands/read.js';
 import { runStats } from './commands/stats.js';
 import { runTail } from './commands/tail.js';
@@ -89,6 +90,19 @@ export function createProgram(version: string, setExitCode: (code: number) => vo
     .action(
       run(async (options: { json?: boolean }, command: Command) =>
         withConnection(command, (conn) => runStats(conn, options)),
+      ),
+    );
+
+  program
+    .command('projections')
+    .description(
+      'list the projections kept in the database: state, owner, checkpoint, lag, generation, last error',
+    )
+    .option('--json', JSON_HELP)
+    .addHelpText('after', '\nExit code 0, or 1 when a projection has stopped with an error.')
+    .action(
+      run(async (options: { json?: boolean }, command: Command) =>
+        withConnection(command, (conn) => runProjections(conn, options)),
       ),
     );
 

@@ -1,8 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { Projector } from '../projections/projector.js';
-import type { TaskCard } from '../projections/task-board.js';
-import type { TimelineEntry } from '../projections/timeline.js';
+import type { Projections } from '@flowra/projections';
 import type { Storage } from '../storage.js';
 import type { TenantRepositories } from '../tenancy.js';
 import type { AppEnv } from './app-env.js';
@@ -10,6 +8,7 @@ import { boardRoutes } from './board-routes.js';
 import { chatRoutes } from './chat-routes.js';
 import { onError } from './errors.js';
 import { eventsRoute } from './events-route.js';
+import type { LiveFeed } from './live-feed.js';
 import { messageRoutes } from './message-routes.js';
 import { PAGE_HTML } from './page.js';
 import { requireScope } from './scope.js';
@@ -17,13 +16,14 @@ import { requireScope } from './scope.js';
 export interface AppDependencies {
   storage: Storage;
   repositories: TenantRepositories;
-  projectors: { board: Projector<TaskCard>; timeline: Projector<TimelineEntry> };
+  projections: Projections;
+  feed: LiveFeed;
   log?: (message: string, error?: unknown) => void;
 }
 
 /** The HTTP API: routes compose the packages; errors are mapped once, in `onError`. */
 export function createApp(deps: AppDependencies): Hono<AppEnv> {
-  const { storage, repositories, projectors, log = console.error } = deps;
+  const { storage, repositories, projections, feed, log = console.error } = deps;
   const app = new Hono<AppEnv>();
 
   app.onError(onError(log));
@@ -39,17 +39,22 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
       status: 'ok',
       store: storage.kind,
       head: await storage.headPosition(),
-      projections: {
-        [projectors.board.name]: projectors.board.position,
-        [projectors.timeline.name]: projectors.timeline.position,
-      },
+      projections: Object.fromEntries(
+        (await projections.health()).map((p) => [
+          p.name,
+          { status: p.status, checkpoint: p.checkpoint, lagEvents: p.lagEvents },
+        ]),
+      ),
     }),
   );
 
   for (const path of ['/chats', '/chats/*', '/board', '/events']) app.use(path, requireScope);
-  app.route('/chats', chatRoutes(repositories, storage.readModels));
+  app.route('/chats', chatRoutes(repositories, projections.reader('timeline')));
   app.route('/chats/:chatId/messages', messageRoutes(repositories));
-  app.route('/board', boardRoutes(storage.readModels, projectors.board));
-  app.route('/events', eventsRoute(storage.store));
+  app.route(
+    '/board',
+    boardRoutes(projections.runner('task-board'), projections.reader('task-board')),
+  );
+  app.route('/events', eventsRoute(feed));
   return app;
 }

@@ -13,16 +13,19 @@ import {
   SetSeverityInput,
 } from '@flowra/domain';
 import { type Handler, Hono } from 'hono';
-import type { ReadModels } from '../read-models/read-models.js';
+import type { ProjectionReader } from '@flowra/projections';
 import type { TenantRepositories } from '../tenancy.js';
-import { inTimelineOrder, toMessageView } from '../projections/timeline.js';
+import { type TimelineEntry, inTimelineOrder, toMessageView } from '../projections/timeline.js';
 import { type AppContext, type AppEnv, commandContext, writeContext } from './app-env.js';
 import { body, noInput, readBody } from './body.js';
 import { etag, runCommand } from './versioning.js';
 import { chatView } from './views.js';
 
 /** Chats: created here, then changed by one route per domain command. */
-export function chatRoutes(repositories: TenantRepositories, readModels: ReadModels): Hono<AppEnv> {
+export function chatRoutes(
+  repositories: TenantRepositories,
+  timeline: ProjectionReader,
+): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
 
   /** Reads the command's input, runs the command, answers with the chat and its version. */
@@ -61,7 +64,7 @@ export function chatRoutes(repositories: TenantRepositories, readModels: ReadMod
   routes.get('/:chatId', async (c) => {
     const { tenantId } = c.get('scope');
     const chat = await repositories.chats(tenantId).load(c.req.param('chatId'));
-    const entries = await readModels.timeline.find({ tenantId, chatId: chat.id });
+    const entries = await timeline.find<TimelineEntry>('entries', { tenantId, chatId: chat.id });
     const messages = inTimelineOrder(entries).map(toMessageView);
     return c.json({ chat: chatView(chat), messages }, 200, { ETag: etag(chat.version) });
   });

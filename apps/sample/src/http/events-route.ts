@@ -1,8 +1,8 @@
 import { InvalidInputError } from '@flowra/domain';
-import type { EventStore } from '@flowra/eventstore-core';
 import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
+import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import type { AppEnv } from './app-env.js';
+import type { LiveFeed } from './live-feed.js';
 import { eventView } from './views.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -18,36 +18,37 @@ function parsePosition(value: string | undefined): number | undefined {
 /**
  * The global log as Server-Sent Events, this tenant's events only; `id:` is the position, so
  * a reconnecting EventSource resumes after the last event it saw (`Last-Event-ID`). `?from=N`
- * starts after position N; with neither, only new events are sent.
+ * starts after position N (at most the feed's replay bound behind the head); with neither,
+ * only new events are sent. Every client reads through the process's one shared subscription.
  */
-export function eventsRoute(store: EventStore): Hono<AppEnv> {
+export function eventsRoute(feed: LiveFeed): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
-  routes.get('/', (c) => {
+  routes.get('/', async (c) => {
     const { tenantId } = c.get('scope');
     const from = parsePosition(c.req.header('last-event-id') ?? c.req.query('from'));
-    return streamSSE(c, async (stream) => {
-      let finish = () => {};
-      const finished = new Promise<void>((resolve) => {
-        finish = resolve;
+    let stream: SSEStreamingApi | undefined;
+    let ready = () => {};
+    const streaming = new Promise<void>((resolve) => {
+      ready = resolve;
+    });
+    // Opened before the response starts, so a refused `from` is a 400, not a broken stream;
+    // events wait for the stream (the feed awaits each one).
+    const client = await feed.open(from, async (event) => {
+      if (event.metadata.tenantId !== tenantId) return;
+      await streaming;
+      await stream!.writeSSE({
+        id: String(event.position),
+        data: JSON.stringify(eventView(event)),
       });
-      stream.onAbort(finish);
-      // The subscription awaits each write, so a slow client slows only its own feed.
-      const subscription = store.subscribe(
-        async (event) => {
-          if (event.metadata.tenantId !== tenantId) return;
-          await stream.writeSSE({
-            id: String(event.position),
-            data: JSON.stringify(eventView(event)),
-          });
-        },
-        from === undefined ? {} : { fromPosition: from },
-      );
-      subscription.done.then(finish, finish);
+    });
+    return streamSSE(c, async (sse) => {
+      stream = sse;
+      ready();
+      sse.onAbort(() => client.close());
       // Proxies close connections that stay silent; an SSE comment every so often keeps it open.
-      const heartbeat = setInterval(() => void stream.write(': keep-alive\n\n'), HEARTBEAT_MS);
-      await finished;
+      const heartbeat = setInterval(() => void sse.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      await client.done;
       clearInterval(heartbeat);
-      await subscription.close();
     });
   });
   return routes;

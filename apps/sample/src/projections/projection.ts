@@ -1,20 +1,5 @@
 import type { AnyDomainEvent } from '@flowra/domain';
 import type { RecordedEvent } from '@flowra/eventstore-core';
-import type { DocumentCollection, ReadModelDocument } from '../read-models/read-model-store.js';
-
-/**
- * A read model as a pure fold: which document an event touches, and what that document
- * becomes. Storage, ordering, checkpoints and exactly-once are the projector's business.
- */
-export interface Projection<D extends ReadModelDocument> {
-  /** Also the checkpoint's key: renaming a projection rebuilds it from scratch. */
-  readonly name: string;
-  readonly collection: DocumentCollection<D>;
-  /** The document the event changes, or null when it changes none. */
-  documentId(event: DomainRecordedEvent): string | null;
-  /** The document after the event; `lastPosition` is stamped by the projector. */
-  evolve(current: D | null, event: DomainRecordedEvent): D | null;
-}
 
 /** A recorded event whose type and data are the domain's, with the tenant it was written for. */
 export type DomainRecordedEvent = AnyDomainEvent & {

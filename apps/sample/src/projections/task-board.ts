@@ -6,14 +6,16 @@ import {
   type TaskStatus,
   chatEventSchemas,
 } from '@flowra/domain';
-import type { DocumentCollection, ReadModelDocument } from '../read-models/read-model-store.js';
-import { type DomainRecordedEvent, type Projection, iso, tenantKey } from './projection.js';
+import type { RecordedEvent } from '@flowra/eventstore-core';
+import { type ProjectedDocument, documentProjection } from '@flowra/projections';
+import { type DomainRecordedEvent, asDomainEvent, iso, tenantKey } from './projection.js';
 
 /**
  * One card per chat. Discussions get a card too (with `status: null`, kept off the board)
  * because the title comes from `ChatCreated` and a later conversion needs it.
  */
-export interface TaskCard extends ReadModelDocument {
+export interface TaskCard {
+  tenantId: string;
   chatId: string;
   workspaceId: string;
   type: ChatType;
@@ -32,28 +34,24 @@ export interface TaskCard extends ReadModelDocument {
 
 const CHAT_EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys(chatEventSchemas));
 
-export function taskBoardProjection(
-  collection: DocumentCollection<TaskCard>,
-): Projection<TaskCard> {
-  return {
-    name: 'task-board',
-    collection,
-    documentId: (event) =>
-      CHAT_EVENT_TYPES.has(event.type)
-        ? tenantKey(event.tenantId, (event.data as { chatId: string }).chatId)
-        : null,
-    evolve: evolveCard,
-  };
-}
+/** The task board: one card per chat, in collection `cards`. */
+export const taskBoard = documentProjection<RecordedEvent, TaskCard>({
+  name: 'task-board',
+  collection: 'cards',
+  eventTypes: [...CHAT_EVENT_TYPES],
+  documentId(event) {
+    const domain = asDomainEvent(event);
+    return domain && tenantKey(domain.tenantId, (domain.data as { chatId: string }).chatId);
+  },
+  evolve: (card, event) => evolveCard(card, asDomainEvent(event)!),
+});
 
 function evolveCard(card: TaskCard | null, event: DomainRecordedEvent): TaskCard | null {
   if (event.type === 'ChatCreated') {
     const { data } = event;
     const tracked = data.type !== 'Discussion';
     return {
-      _id: tenantKey(event.tenantId, data.chatId),
       tenantId: event.tenantId,
-      lastPosition: event.position,
       chatId: data.chatId,
       workspaceId: data.workspaceId,
       type: data.type,
@@ -103,11 +101,11 @@ const PRIORITY_RANK: Record<Priority, number> = { urgent: 0, high: 1, medium: 2,
 
 export interface BoardColumn {
   status: TaskStatus;
-  cards: TaskCard[];
+  cards: ProjectedDocument<TaskCard>[];
 }
 
 /** Tracked chats in board columns, most urgent first, then by title. */
-export function toColumns(cards: readonly TaskCard[]): BoardColumn[] {
+export function toColumns(cards: readonly ProjectedDocument<TaskCard>[]): BoardColumn[] {
   const rank = (card: TaskCard) => (card.priority ? PRIORITY_RANK[card.priority] : 4);
   return TASK_STATUSES.map((status) => ({
     status,
@@ -118,7 +116,7 @@ export function toColumns(cards: readonly TaskCard[]): BoardColumn[] {
 }
 
 /** A card as clients see it: the storage bookkeeping left out. */
-export function toCardView(card: TaskCard) {
+export function toCardView(card: ProjectedDocument<TaskCard>) {
   const { _id, tenantId, lastPosition, ...view } = card;
   return view;
 }

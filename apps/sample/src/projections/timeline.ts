@@ -1,12 +1,14 @@
 import { messageEventSchemas } from '@flowra/domain';
-import type { DocumentCollection, ReadModelDocument } from '../read-models/read-model-store.js';
-import { type DomainRecordedEvent, type Projection, iso, tenantKey } from './projection.js';
+import type { RecordedEvent } from '@flowra/eventstore-core';
+import { type ProjectedDocument, documentProjection } from '@flowra/projections';
+import { type DomainRecordedEvent, asDomainEvent, iso, tenantKey } from './projection.js';
 
 /**
  * One document per message rather than one per chat: a busy chat never outgrows a document,
  * and edits to different messages never contend for one.
  */
-export interface TimelineEntry extends ReadModelDocument {
+export interface TimelineEntry {
+  tenantId: string;
   chatId: string;
   messageId: string;
   authorId: string;
@@ -26,19 +28,17 @@ export interface TimelineEntry extends ReadModelDocument {
 
 const MESSAGE_EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys(messageEventSchemas));
 
-export function timelineProjection(
-  collection: DocumentCollection<TimelineEntry>,
-): Projection<TimelineEntry> {
-  return {
-    name: 'timeline',
-    collection,
-    documentId: (event) =>
-      MESSAGE_EVENT_TYPES.has(event.type)
-        ? tenantKey(event.tenantId, (event.data as { messageId: string }).messageId)
-        : null,
-    evolve: evolveEntry,
-  };
-}
+/** Chat timelines: one entry per message, in collection `entries`. */
+export const timeline = documentProjection<RecordedEvent, TimelineEntry>({
+  name: 'timeline',
+  collection: 'entries',
+  eventTypes: [...MESSAGE_EVENT_TYPES],
+  documentId(event) {
+    const domain = asDomainEvent(event);
+    return domain && tenantKey(domain.tenantId, (domain.data as { messageId: string }).messageId);
+  },
+  evolve: (entry, event) => evolveEntry(entry, asDomainEvent(event)!),
+});
 
 function evolveEntry(
   entry: TimelineEntry | null,
@@ -47,9 +47,7 @@ function evolveEntry(
   if (event.type === 'MessagePosted') {
     const { data } = event;
     return {
-      _id: tenantKey(event.tenantId, data.messageId),
       tenantId: event.tenantId,
-      lastPosition: event.position,
       chatId: data.chatId,
       messageId: data.messageId,
       authorId: data.authorId,
@@ -91,7 +89,7 @@ function evolveEntry(
 }
 
 /** What a client sees of a message: reactions grouped by emoji, in first-reaction order. */
-export function toMessageView(entry: TimelineEntry) {
+export function toMessageView(entry: ProjectedDocument<TimelineEntry>) {
   const reactions: Record<string, string[]> = {};
   for (const { emoji, userId } of entry.reactions)
     reactions[emoji] = [...(reactions[emoji] ?? []), userId];
@@ -108,6 +106,8 @@ export function toMessageView(entry: TimelineEntry) {
   };
 }
 
-export function inTimelineOrder(entries: TimelineEntry[]): TimelineEntry[] {
+export function inTimelineOrder(
+  entries: ProjectedDocument<TimelineEntry>[],
+): ProjectedDocument<TimelineEntry>[] {
   return entries.sort((a, b) => a.postedPosition - b.postedPosition);
 }

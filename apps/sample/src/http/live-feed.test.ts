@@ -1,0 +1,87 @@
+import { InvalidInputError } from '@flowra/domain';
+import { type EventStore, InMemoryEventStore, type RecordedEvent } from '@flowra/eventstore-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LiveFeed } from './live-feed.js';
+
+const stores: EventStore[] = [];
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+});
+
+function countingStore() {
+  const store = new InMemoryEventStore();
+  stores.push(store);
+  let subscriptions = 0;
+  const subscribe = store.subscribe.bind(store);
+  store.subscribe = (handler, options) => {
+    subscriptions++;
+    return subscribe(handler, options);
+  };
+  return { store, subscriptions: () => subscriptions };
+}
+
+const append = (store: EventStore, n: number) =>
+  store.append(
+    's',
+    Array.from({ length: n }, () => ({ type: 'T', data: {} })),
+  );
+
+async function until(condition: () => boolean) {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(condition()).toBe(true);
+}
+
+describe('LiveFeed', () => {
+  it('serves every client through one subscription', async () => {
+    const { store, subscriptions } = countingStore();
+    const feed = new LiveFeed(store);
+    await feed.start();
+    const seen: number[][] = [[], [], []];
+    const clients = await Promise.all(
+      seen.map((list) =>
+        feed.open(undefined, async (e: RecordedEvent) => void list.push(e.position)),
+      ),
+    );
+    await append(store, 3);
+    await until(() => seen.every((list) => list.length === 3));
+    expect(seen).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
+    expect(subscriptions(), 'one shared subscription for three clients').toBe(1);
+    for (const client of clients) client.close();
+    await feed.close();
+  });
+
+  it('replays from a past position, then goes live, without a gap or a duplicate', async () => {
+    const { store } = countingStore();
+    await append(store, 5);
+    const feed = new LiveFeed(store);
+    await feed.start();
+    const seen: number[] = [];
+    const client = await feed.open(2, async (e) => {
+      seen.push(e.position);
+      if (e.position === 3) await append(store, 2);
+    });
+    await until(() => seen.length === 5);
+    expect(seen).toEqual([3, 4, 5, 6, 7]);
+    client.close();
+    await feed.close();
+  });
+
+  it('refuses to replay further back than its bound, and cuts off a client that stops reading', async () => {
+    const { store } = countingStore();
+    await append(store, 20);
+    const feed = new LiveFeed(store, { maxReplay: 10, queueLimit: 2 });
+    await feed.start();
+    await expect(feed.open(5, async () => {})).rejects.toSatisfy(
+      (e: unknown) => InvalidInputError.isInstance(e) && /at most 10/.test((e as Error).message),
+    );
+    const stuck = await feed.open(undefined, () => new Promise(() => {}));
+    await append(store, 5);
+    await stuck.done;
+    expect(feed.clients).toBe(0);
+    await feed.close();
+  });
+});

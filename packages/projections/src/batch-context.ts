@@ -1,0 +1,185 @@
+import type { DocumentContext, ProjectedDocument } from './define-projection.js';
+import { ProjectionDefinitionError } from './errors.js';
+import type { DocumentWrite, ReadModelStore, StoredDocument } from './read-model-store.js';
+
+interface Entry {
+  /** As stored before the batch: a document, `null` for none, `undefined` while not read. */
+  stored: StoredDocument | null | undefined;
+  /** The fields now (`null`: absent or deleted). */
+  current: Record<string, unknown> | null;
+  /** Position of the last event applied, stored or in this batch. */
+  lastPosition: number;
+  dirty: boolean;
+}
+
+const BOOKKEEPING = new Set(['_id', 'lastPosition', 'epoch', 'deleted']);
+
+function fieldsOf(doc: object): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(doc)) if (!BOOKKEEPING.has(key)) fields[key] = value;
+  return structuredClone(fields);
+}
+
+/** Writes per call to the store: bounded so a huge batch does not make one huge request. */
+const WRITES_PER_CALL = 1_000;
+
+/**
+ * The documents one batch of events reads and writes. An event whose position a document has
+ * already seen (the batch is a replay after a crash) leaves that document alone; at the end,
+ * each changed document is written once, conditional on being as it was read.
+ */
+export class BatchContext implements DocumentContext {
+  readonly #entries = new Map<string, Map<string, Entry>>();
+  #position = 0;
+
+  constructor(
+    private readonly store: ReadModelStore,
+    private readonly physical: (collection: string) => string,
+    private readonly collections: ReadonlySet<string>,
+  ) {}
+
+  /** The event being handled from now on. */
+  at(position: number): void {
+    this.#position = position;
+  }
+
+  async prefetch(pairs: Iterable<readonly [string, string]>): Promise<void> {
+    const wanted = new Map<string, string[]>();
+    for (const [collection, id] of pairs) {
+      if (this.#entry(collection, id).stored !== undefined) continue;
+      const ids = wanted.get(collection) ?? [];
+      ids.push(id);
+      wanted.set(collection, ids);
+    }
+    await Promise.all([...wanted].map(([collection, ids]) => this.#load(collection, ids)));
+  }
+
+  async get<D extends object = Record<string, unknown>>(
+    collection: string,
+    id: string,
+  ): Promise<ProjectedDocument<D> | null> {
+    const entry = this.#entry(collection, id);
+    if (entry.stored === undefined) await this.#load(collection, [id]);
+    if (entry.current === null) return null;
+    return {
+      ...structuredClone(entry.current),
+      _id: id,
+      lastPosition: entry.lastPosition,
+    } as ProjectedDocument<D>;
+  }
+
+  put(collection: string, id: string, fields: object): void {
+    if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+      throw new ProjectionDefinitionError('document', `'${id}' must be an object`);
+    }
+    this.#change(collection, id, fieldsOf(fields));
+  }
+
+  delete(collection: string, id: string): void {
+    this.#change(collection, id, null);
+  }
+
+  /** Writes every changed document; returns the ids that conflicted, by collection. */
+  async flush(epoch: number): Promise<Map<string, string[]>> {
+    const conflicts = new Map<string, string[]>();
+    for (const [collection, entries] of this.#entries) {
+      const unread = [...entries].filter(([, e]) => e.dirty && e.stored === undefined);
+      if (unread.length > 0) {
+        const found = await this.store.getMany(
+          this.physical(collection),
+          unread.map(([id]) => id),
+        );
+        for (const [id, entry] of unread) {
+          entry.stored = found.get(id) ?? null;
+          // A blind write replayed after a crash: the document already shows it.
+          if (entry.stored && entry.stored.lastPosition >= entry.lastPosition) entry.dirty = false;
+        }
+      }
+      const writes: DocumentWrite[] = [];
+      for (const [id, entry] of entries) {
+        if (!entry.dirty) continue;
+        writes.push({
+          id,
+          expected: entry.stored ? entry.stored.lastPosition : null,
+          lastPosition: entry.lastPosition,
+          fields: entry.current,
+        });
+      }
+      for (let i = 0; i < writes.length; i += WRITES_PER_CALL) {
+        const outcome = await this.store.write(
+          this.physical(collection),
+          writes.slice(i, i + WRITES_PER_CALL),
+          epoch,
+        );
+        if (outcome.conflicts.length > 0) {
+          conflicts.set(collection, [...(conflicts.get(collection) ?? []), ...outcome.conflicts]);
+        }
+      }
+    }
+    return conflicts;
+  }
+
+  /** Documents changed so far. */
+  get changed(): number {
+    let n = 0;
+    for (const entries of this.#entries.values())
+      for (const e of entries.values()) if (e.dirty) n++;
+    return n;
+  }
+
+  #change(collection: string, id: string, fields: Record<string, unknown> | null): void {
+    const entry = this.#entry(collection, id);
+    // Already applied before a crash: the stored document shows this event.
+    if (entry.stored !== undefined && entry.lastPosition >= this.#position) return;
+    entry.current = fields;
+    entry.lastPosition = this.#position;
+    entry.dirty = true;
+  }
+
+  #entry(collection: string, id: string): Entry {
+    if (!this.collections.has(collection)) {
+      throw new ProjectionDefinitionError(
+        'collections',
+        `do not include '${collection}', which the handler used`,
+      );
+    }
+    if (typeof id !== 'string' || id.length === 0) {
+      throw new ProjectionDefinitionError(
+        'document id',
+        `must be a non-empty string, got ${JSON.stringify(id)}`,
+      );
+    }
+    let entries = this.#entries.get(collection);
+    if (!entries) {
+      entries = new Map();
+      this.#entries.set(collection, entries);
+    }
+    let entry = entries.get(id);
+    if (!entry) {
+      entry = { stored: undefined, current: null, lastPosition: 0, dirty: false };
+      entries.set(id, entry);
+    }
+    return entry;
+  }
+
+  async #load(collection: string, ids: readonly string[]): Promise<void> {
+    const found = await this.store.getMany(this.physical(collection), ids);
+    for (const id of ids) {
+      const entry = this.#entry(collection, id);
+      if (entry.stored !== undefined) continue;
+      const stored = found.get(id) ?? null;
+      entry.stored = stored;
+      if (entry.dirty) {
+        // Written blind earlier in this batch: keep that unless the store had seen it already.
+        if (stored && stored.lastPosition >= entry.lastPosition) {
+          entry.dirty = false;
+          entry.current = stored.deleted ? null : fieldsOf(stored);
+          entry.lastPosition = stored.lastPosition;
+        }
+        continue;
+      }
+      entry.current = stored && !stored.deleted ? fieldsOf(stored) : null;
+      entry.lastPosition = stored?.lastPosition ?? 0;
+    }
+  }
+}
