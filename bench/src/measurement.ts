@@ -13,6 +13,11 @@ export interface Measurement {
   note?: string;
   /** Extra figures some rows carry (latency percentiles, conflicts, retries). */
   details?: Record<string, number | string>;
+  /**
+   * This process's CPU time (user + system) at the median run: what the code under test costs
+   * the client, whatever the server's own time. Only for rows timed by `measure`.
+   */
+  cpu_median_ms?: number;
 }
 
 export interface MeasureOptions {
@@ -45,9 +50,15 @@ export async function measure(
     throws: true,
   });
   const beforeEach = options.beforeEach;
+  const cpuSamples: number[] = [];
   bench.add(
     name,
-    async () => void (await fn()),
+    async () => {
+      const before = process.cpuUsage();
+      await fn();
+      const used = process.cpuUsage(before);
+      cpuSamples.push((used.user + used.system) / 1000);
+    },
     beforeEach ? { beforeEach: async () => void (await beforeEach()) } : {},
   );
   await bench.run();
@@ -70,6 +81,9 @@ export async function measure(
         ? Math.round((options.events * 1000) / latency.p50)
         : null,
   };
+  // The warm-up runs come first; the rest are the timed ones.
+  const timedCpu = cpuSamples.slice(-latency.samplesCount).sort((a, b) => a - b);
+  if (timedCpu.length > 0) row.cpu_median_ms = round(percentile(timedCpu, 50));
   if (options.note) row.note = options.note;
   return row;
 }

@@ -79,6 +79,15 @@ export function assertExpectedVersion(
   );
 }
 
+export function isEventType(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length > 0 &&
+    value.length <= MAX_EVENT_TYPE_LENGTH &&
+    isWellFormedString(value)
+  );
+}
+
 export function assertEventType(
   value: unknown,
   field: string,

@@ -66,8 +66,20 @@ export interface InMemoryEventStoreOptions {
 
 interface StreamState {
   events: RecordedEvent[];
-  /** Version of every event id in the stream: what tells a retry from a new append. */
-  versionById: Map<string, number>;
+  /**
+   * Version of every event id in the stream: what tells a retry from a new append. Built the
+   * first time an append to the stream brings ids of its own (ids made here cannot clash), so
+   * streams only ever appended with generated ids never pay for it.
+   */
+  versionById: Map<string, number> | undefined;
+}
+
+function indexOf(stream: StreamState): Map<string, number> {
+  if (!stream.versionById) {
+    stream.versionById = new Map();
+    for (const e of stream.events) stream.versionById.set(e.eventId, e.version);
+  }
+  return stream.versionById;
 }
 
 /**
@@ -121,15 +133,14 @@ export class InMemoryEventStore implements EventStore {
 
     const stream = this.#streams.get(streamId);
     const actual = stream?.events.length ?? 0;
-    if (stream && prepared.length > 0) {
-      const first = stream.versionById.get(prepared[0]!.eventId);
+    if (stream && prepared.some((e) => !e.generatedId)) {
+      const index = indexOf(stream);
+      const first = index.get(prepared[0]!.eventId);
       if (first !== undefined) {
         return this.#replayRetry(streamId, stream, prepared, first, expectedVersion);
       }
       for (const event of prepared) {
-        if (stream.versionById.has(event.eventId)) {
-          throw new DuplicateEventIdError(streamId, event.eventId);
-        }
+        if (index.has(event.eventId)) throw new DuplicateEventIdError(streamId, event.eventId);
       }
     }
     assertExpectedVersionMet(streamId, expectedVersion, actual);
@@ -137,7 +148,8 @@ export class InMemoryEventStore implements EventStore {
       return { nextExpectedVersion: actual, position: stream?.events.at(-1)?.position ?? 0 };
     }
 
-    const target = stream ?? { events: [], versionById: new Map<string, number>() };
+    const target: StreamState = stream ?? { events: [], versionById: undefined };
+    const index = target.versionById;
     // One frozen Date for the batch: its events were recorded at the same instant.
     const recordedAt = Object.freeze(new Date(this.#clock().getTime()));
     for (let i = 0; i < prepared.length; i++) {
@@ -154,7 +166,7 @@ export class InMemoryEventStore implements EventStore {
       });
       this.#log.push(recorded);
       target.events.push(recorded);
-      target.versionById.set(e.eventId, recorded.version);
+      index?.set(e.eventId, recorded.version);
     }
     if (!stream) this.#streams.set(streamId, target);
     this.#feed.wake();

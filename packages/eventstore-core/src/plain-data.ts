@@ -27,23 +27,32 @@ export function setOwnProperty(target: Record<string, unknown>, key: string, val
 const pathKeys: (string | number)[] = [];
 const ancestors: object[] = [];
 
-function pathOf(root: string, extra?: string): string {
-  let out = root;
+/** Field names and error context are built only for an error: appends are hot. */
+type Lazy<T> = T | (() => T);
+const force = <T>(value: Lazy<T>): T =>
+  typeof value === 'function' ? (value as () => T)() : value;
+
+function pathOf(root: Lazy<string>, extra?: string): string {
+  let out = force(root);
   for (const key of pathKeys) out += typeof key === 'number' ? `[${key}]` : `.${key}`;
   return extra === undefined ? out : `${out}.${extra}`;
 }
 
+function fail(root: Lazy<string>, reason: string, context: Lazy<Context>, extra?: string): never {
+  throw new ValidationError(pathOf(root, extra), reason, force(context));
+}
+
 function cloneValue(
   v: unknown,
-  root: string,
-  context: Context,
+  root: Lazy<string>,
+  context: Lazy<Context>,
   freeze: boolean,
   depth: number,
 ): unknown {
   switch (typeof v) {
     case 'string':
       if (!isWellFormedString(v)) {
-        throw new ValidationError(pathOf(root), 'string contains a lone UTF-16 surrogate', context);
+        fail(root, 'string contains a lone UTF-16 surrogate', context);
       }
       return v;
     case 'number':
@@ -54,25 +63,24 @@ function cloneValue(
     case 'bigint':
     case 'symbol':
     case 'function':
-      throw new ValidationError(
-        pathOf(root),
-        `must be JSON-like data, got ${describe(v)}`,
-        context,
-      );
+      fail(root, `must be JSON-like data, got ${describe(v)}`, context);
   }
   if (v === null) return null;
   const obj = v as object;
   if (depth > MAX_DATA_DEPTH) {
-    throw new ValidationError(pathOf(root), `nests deeper than ${MAX_DATA_DEPTH} levels`, context);
+    fail(root, `nests deeper than ${MAX_DATA_DEPTH} levels`, context);
   }
   if (obj instanceof Date) {
     if (Number.isNaN(obj.getTime())) {
-      throw new ValidationError(pathOf(root), 'is an invalid Date', context);
+      fail(root, 'is an invalid Date', context);
     }
+    // Frozen, though a Date keeps its value in an internal slot that `setTime` still reaches:
+    // a subclass whose setters throw would stop that, but breaks deep strict equality with the
+    // caller's own Dates, which matters more.
     const copy = new Date(obj.getTime());
     return freeze ? Object.freeze(copy) : copy;
   }
-  if (ancestors.includes(obj)) throw new ValidationError(pathOf(root), 'is circular', context);
+  if (ancestors.includes(obj)) fail(root, 'is circular', context);
   if (Array.isArray(obj)) {
     ancestors.push(obj);
     const out = new Array<unknown>(obj.length);
@@ -86,34 +94,32 @@ function cloneValue(
     return freeze ? Object.freeze(out) : out;
   }
   if (!isPlainObject(obj)) {
-    throw new ValidationError(
-      pathOf(root),
-      `must be JSON-like data, got ${describe(obj)}`,
-      context,
-    );
+    fail(root, `must be JSON-like data, got ${describe(obj)}`, context);
   }
   if (Object.getOwnPropertySymbols(obj).length > 0) {
-    throw new ValidationError(pathOf(root), 'must not have symbol keys', context);
+    fail(root, 'must not have symbol keys', context);
   }
   ancestors.push(obj);
   const out: Record<string, unknown> = {};
-  for (const key in obj) {
-    if (!Object.hasOwn(obj, key)) continue;
+  const source = obj as Record<string, unknown>;
+  for (const key in source) {
+    if (!Object.hasOwn(source, key)) continue;
     if (key.includes('\0') || !isWellFormedString(key)) {
-      throw new ValidationError(
-        pathOf(root, key),
-        'key contains a NUL or a lone surrogate',
-        context,
-      );
+      fail(root, 'key contains a NUL or a lone surrogate', context, key);
+    }
+    const value = source[key];
+    // Numbers, booleans and well-formed strings are most of any event: no path bookkeeping.
+    const kind = typeof value;
+    if (
+      kind === 'number' ||
+      kind === 'boolean' ||
+      (kind === 'string' && isWellFormedString(value as string))
+    ) {
+      setOwnProperty(out, key, value);
+      continue;
     }
     pathKeys.push(key);
-    const item = cloneValue(
-      (obj as Record<string, unknown>)[key],
-      root,
-      context,
-      freeze,
-      depth + 1,
-    );
+    const item = cloneValue(value, root, context, freeze, depth + 1);
     pathKeys.pop();
     if (item !== undefined) setOwnProperty(out, key, item);
   }
@@ -128,11 +134,12 @@ function cloneValue(
  */
 export function clonePlainData(
   value: unknown,
-  field: string,
-  context: Context = {},
+  field: string | (() => string),
+  context: Context | (() => Context) = {},
   freeze = true,
 ): unknown {
-  pathKeys.length = 0;
-  ancestors.length = 0;
+  // Left empty by every walk that did not throw; only a thrown one leaves something behind.
+  if (pathKeys.length !== 0) pathKeys.length = 0;
+  if (ancestors.length !== 0) ancestors.length = 0;
   return cloneValue(value, field, context, freeze, 0);
 }

@@ -4,10 +4,12 @@ import {
   type Context,
   assertEventType,
   assertExpectedVersion,
+  isEventType,
   assertStreamId,
   describe,
   isUuid,
 } from './asserts.js';
+import { newEventId } from './event-ids.js';
 import { clonePlainData, isPlainObject } from './plain-data.js';
 
 export interface PreparedEvent {
@@ -42,31 +44,43 @@ export function prepareMetadata(value: unknown, field: string, context: Context)
 
 /**
  * Validates a whole batch before anything is written and returns frozen copies with event
- * ids filled in. `newId` is injectable so stores can stay deterministic in tests.
+ * ids filled in. `newId` is injectable so stores can stay deterministic in tests; `copyData:
+ * false` leaves the data as given, for a caller that parses and copies it next (a registry).
  */
 export function prepareEvents(
   streamId: string,
   events: unknown,
-  newId: () => string = () => globalThis.crypto.randomUUID(),
+  newId: () => string = newEventId,
+  options: { copyData?: boolean } = {},
 ): PreparedEvent[] {
+  const copyData = options.copyData ?? true;
   if (!Array.isArray(events)) {
     throw new ValidationError('events', `must be an array, got ${describe(events)}`, { streamId });
   }
-  const ids = new Set<string>();
+  // Only ids the caller gave can repeat within the batch.
+  let ids: Set<string> | undefined;
   const out: PreparedEvent[] = [];
-  for (let i = 0; i < events.length; i++) {
-    const field = `events[${i}]`;
+  // Names and context for errors, made only when one is thrown: this loop is an append's cost.
+  let i = 0;
+  let eventType = '';
+  const errorContext = () => ({ streamId, eventType });
+  const dataField = () => `events[${i}].data`;
+  const metadataField = () => `events[${i}].metadata`;
+  for (; i < events.length; i++) {
     const event: unknown = events[i];
     if (!isPlainObject(event)) {
-      throw new ValidationError(field, `must be an object, got ${describe(event)}`, { streamId });
+      throw new ValidationError(`events[${i}]`, `must be an object, got ${describe(event)}`, {
+        streamId,
+      });
     }
-    assertEventType(event.type, `${field}.type`, streamId);
-    const context = { streamId, eventType: event.type };
+    if (!isEventType(event.type)) assertEventType(event.type, `events[${i}].type`, streamId);
+    eventType = event.type;
+    const context = errorContext;
     if (!isPlainObject(event.data)) {
       throw new ValidationError(
-        `${field}.data`,
+        dataField(),
         `must be a plain object, got ${describe(event.data)}`,
-        context,
+        context(),
       );
     }
     let eventId: string;
@@ -78,25 +92,33 @@ export function prepareEvents(
       eventId = event.eventId.toLowerCase();
     } else {
       throw new ValidationError(
-        `${field}.eventId`,
+        `events[${i}].eventId`,
         `must be a UUID string, got ${typeof event.eventId === 'string' ? JSON.stringify(event.eventId.slice(0, 80)) : describe(event.eventId)}`,
-        context,
+        context(),
       );
     }
-    if (ids.has(eventId)) {
-      throw new ValidationError(
-        `${field}.eventId`,
-        `repeats '${eventId}' within the batch`,
-        context,
-      );
+    if (!generatedId) {
+      ids ??= new Set();
+      if (ids.has(eventId)) {
+        throw new ValidationError(
+          `events[${i}].eventId`,
+          `repeats '${eventId}' within the batch`,
+          context(),
+        );
+      }
+      ids.add(eventId);
     }
-    ids.add(eventId);
     out.push({
       eventId,
       generatedId,
       type: event.type,
-      data: clonePlainData(event.data, `${field}.data`, context) as Record<string, unknown>,
-      metadata: prepareMetadata(event.metadata, `${field}.metadata`, context),
+      data: copyData
+        ? (clonePlainData(event.data, dataField, context) as Record<string, unknown>)
+        : event.data,
+      metadata:
+        event.metadata === undefined
+          ? NO_METADATA
+          : prepareMetadata(event.metadata, metadataField(), context()),
     });
   }
   return out;
@@ -116,6 +138,7 @@ export function prepareAppend(
 ): PreparedEvent[] {
   assertStreamId(streamId);
   assertExpectedVersion(expectedVersion, streamId);
-  const validated = prepareEvents(streamId, events);
+  // With a registry the data is parsed by its schema and then copied once, after parsing.
+  const validated = prepareEvents(streamId, events, newEventId, { copyData: !registry });
   return registry ? registry.encodePrepared(streamId, validated) : validated;
 }

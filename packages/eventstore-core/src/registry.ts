@@ -157,6 +157,7 @@ export class EventRegistry<M extends SchemaMap = {}> {
       const context = { streamId, eventType: event.type };
       return {
         eventId: event.eventId,
+        ...(event.generatedId ? { generatedId: true } : {}),
         type: event.type,
         data: clonePlainData(encoded.data, `events[${i}].data`, context) as Record<string, unknown>,
         metadata: clonePlainData(

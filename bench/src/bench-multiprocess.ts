@@ -1,0 +1,106 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+
+const tsx = createRequire(import.meta.url).resolve('tsx');
+
+export interface MultiprocessPoint {
+  processes: number;
+  appends: number;
+  appends_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+interface Child {
+  process: ChildProcess;
+  ready: Promise<void>;
+  done: Promise<{ latencies: number[]; ms: number }>;
+}
+
+function startWriter(uri: string, dbName: string, writer: number, appends: number): Child {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      tsx,
+      new URL('./multiprocess-writer.ts', import.meta.url).pathname,
+      uri,
+      dbName,
+      String(writer),
+      String(appends),
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    stderr = (stderr + d).slice(-2_000);
+  });
+  let ready: () => void = () => {};
+  let done: (value: { latencies: number[]; ms: number }) => void = () => {};
+  let failed: (error: Error) => void = () => {};
+  const readyP = new Promise<void>((resolve, reject) => {
+    ready = resolve;
+    failed = reject;
+  });
+  const doneP = new Promise<{ latencies: number[]; ms: number }>((resolve, reject) => {
+    done = resolve;
+    const previous = failed;
+    failed = (error) => {
+      previous(error);
+      reject(error);
+    };
+  });
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const message = JSON.parse(line) as { t: string; latencies: number[]; ms: number };
+    if (message.t === 'ready') ready();
+    if (message.t === 'done') done(message);
+  });
+  child.on('exit', (code) => {
+    if (code !== 0) failed(new Error(`writer ${writer} exited with ${code}: ${stderr}`));
+  });
+  return { process: child, ready: readyP, done: doneP };
+}
+
+/**
+ * 1, 2, 4 and 8 writer processes, each with its own client, appending to streams of their own
+ * against one database: appends/s of all together and per-append latency. What they contend
+ * for is the log's next position.
+ */
+export async function benchMultiprocess(
+  uri: string,
+  freshDbName: (prefix: string) => string,
+  appendsPerWriter: number,
+  counts: readonly number[] = [1, 2, 4, 8],
+): Promise<MultiprocessPoint[]> {
+  const points: MultiprocessPoint[] = [];
+  for (const processes of counts) {
+    const dbName = freshDbName(`bench_mp${processes}`);
+    const children = Array.from({ length: processes }, (_, w) =>
+      startWriter(uri, dbName, w, appendsPerWriter),
+    );
+    try {
+      await Promise.all(children.map((c) => c.ready));
+      const started = performance.now();
+      for (const child of children) child.process.stdin!.write('go\n');
+      const results = await Promise.all(children.map((c) => c.done));
+      const wall = performance.now() - started;
+      const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+      points.push({
+        processes,
+        appends: latencies.length,
+        appends_per_s: Math.round((latencies.length / wall) * 1000),
+        p50_ms: Math.round(quantile(latencies, 0.5) * 10) / 10,
+        p99_ms: Math.round(quantile(latencies, 0.99) * 10) / 10,
+      });
+    } finally {
+      for (const child of children) child.process.kill('SIGKILL');
+    }
+  }
+  return points;
+}
