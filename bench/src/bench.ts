@@ -9,6 +9,7 @@ import { readArgs } from './cli-args.js';
 import { benchConcurrency, CONCURRENCY_SIZES } from './bench-concurrency.js';
 import { benchInMemory, IN_MEMORY_SIZES } from './bench-in-memory.js';
 import { benchMongoVsRaw, MONGO_SIZES } from './bench-mongo-vs-raw.js';
+import { benchMultiprocess } from './bench-multiprocess.js';
 import {
   benchProjectionsInMemory,
   benchProjectionsMongo,
@@ -36,6 +37,7 @@ const mode = args.quick ? 'quick' : 'full';
 const started = performance.now();
 const rows: Measurement[] = [];
 const notes: string[] = [
+  'cpu_*_adapter_vs_raw are the median CPU time of this process (process.cpuUsage, user + system) per run, adapter over raw driver doing the same work on the same server: what the adapter costs the client, whatever the server takes. multiprocess4_vs_single_throughput is appends/s of 4 writer processes together over 1 (each with its own client, on streams of its own).',
   'Ratios *_adapter_vs_raw and load10k_snapshot_vs_replay are median time of the first over the second (below 1: the first is faster); concurrent8_adapter_vs_raw_throughput is appends/s of the adapter over the raw driver (above 1: the adapter is faster).',
   "projection_apply_vs_raw_bulkwrite is median time of our ProjectionRunner (fresh projection, start() to waitFor(head), into a MongoReadModelStore) over the raw driver reading the same commits with one cursor and writing the same per-stream documents with bulkWrite upserts, per 500 events; the runner also reads each batch's documents first, writes conditionally and moves a fenced checkpoint, which the baseline does not.",
   'The stores run from their TypeScript sources through tsx, whose keepNames transform adds some overhead on hot paths compared with the tsup build.',
@@ -44,6 +46,8 @@ const ratios = Object.fromEntries(RATIO_NAMES.map((n) => [n, null])) as Ratios;
 const figures = Object.fromEntries(FIGURE_NAMES.map((n) => [n, null])) as Figures;
 const projectionSizes = PROJECTION_SIZES[mode];
 const timeRatio = (a: Measurement, b: Measurement) => round2(a.median_ms / b.median_ms);
+const cpuRatio = (a: Measurement, b: Measurement) =>
+  a.cpu_median_ms && b.cpu_median_ms ? round2(a.cpu_median_ms / b.cpu_median_ms) : null;
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const section = (title: string) =>
   console.error(`[bench] ${title} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
@@ -94,6 +98,9 @@ try {
       ratios.append100_adapter_vs_raw = timeRatio(...vsRaw.append);
       ratios.load1000_adapter_vs_raw = timeRatio(...vsRaw.load);
       ratios.readall10k_adapter_vs_raw = timeRatio(...vsRaw.log);
+      ratios.cpu_append100_adapter_vs_raw = cpuRatio(...vsRaw.append);
+      ratios.cpu_load1000_adapter_vs_raw = cpuRatio(...vsRaw.load);
+      ratios.cpu_readall10k_adapter_vs_raw = cpuRatio(...vsRaw.log);
       const sizes = MONGO_SIZES[mode];
       if (sizes.streamEvents !== 1_000 || sizes.logEvents !== 10_000) {
         notes.push(
@@ -115,6 +122,31 @@ try {
           conc.adapterDistinct.events_per_s / conc.rawDistinct.events_per_s,
         );
       }
+
+      section('writers in 1, 2, 4 and 8 processes');
+      const perWriter = args.quick ? 100 : 500;
+      const curve = await benchMultiprocess(
+        target.server.uri,
+        (prefix) => target.freshDbName(prefix),
+        perWriter,
+      );
+      for (const point of curve) {
+        rows.push({
+          name: `MongoDB appends from ${point.processes} writer process(es)`,
+          median_ms: point.p50_ms,
+          min_ms: point.p50_ms,
+          max_ms: point.p99_ms,
+          runs: point.appends,
+          events_per_s: point.appends_per_s,
+          note: `${perWriter} single-event appends per process to streams of its own; median_ms is p50 and max_ms p99 append latency`,
+          details: { p50_ms: point.p50_ms, p99_ms: point.p99_ms },
+        });
+        const key = `multiprocess${point.processes}_appends_per_s` as const;
+        if (key in figures) figures[key as keyof typeof figures] = point.appends_per_s;
+      }
+      const single = curve.find((p) => p.processes === 1)?.appends_per_s;
+      const four = curve.find((p) => p.processes === 4)?.appends_per_s;
+      if (single && four) ratios.multiprocess4_vs_single_throughput = round2(four / single);
 
       section('repository on MongoDB');
       const mongoStore = new MongoEventStore(client.db(target.freshDbName('bench_repo')));

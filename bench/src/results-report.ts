@@ -10,6 +10,10 @@ export const RATIO_NAMES = [
   'load10k_snapshot_vs_replay',
   'concurrent8_adapter_vs_raw_throughput',
   'projection_apply_vs_raw_bulkwrite',
+  'cpu_append100_adapter_vs_raw',
+  'cpu_load1000_adapter_vs_raw',
+  'cpu_readall10k_adapter_vs_raw',
+  'multiprocess4_vs_single_throughput',
 ] as const;
 export type RatioName = (typeof RATIO_NAMES)[number];
 export type Ratios = Record<RatioName, number | null>;
@@ -19,6 +23,10 @@ export const FIGURE_NAMES = [
   'projection_apply_in_memory_events_per_s',
   'projection_apply_mongo_events_per_s',
   'projection_raw_bulkwrite_events_per_s',
+  'multiprocess1_appends_per_s',
+  'multiprocess2_appends_per_s',
+  'multiprocess4_appends_per_s',
+  'multiprocess8_appends_per_s',
 ] as const;
 export type FigureName = (typeof FIGURE_NAMES)[number];
 export type Figures = Record<FigureName, number | null>;
@@ -58,13 +66,23 @@ const fmtRate = (n: number | null) =>
         : String(n);
 
 export function formatTable(rows: readonly Measurement[]): string {
-  const header = ['benchmark', 'runs', 'median ms', 'min ms', 'max ms', 'events/s', 'details'];
+  const header = [
+    'benchmark',
+    'runs',
+    'median ms',
+    'min ms',
+    'max ms',
+    'cpu ms',
+    'events/s',
+    'details',
+  ];
   const body = rows.map((r) => [
     r.name,
     String(r.runs),
     fmtMs(r.median_ms),
     fmtMs(r.min_ms),
     fmtMs(r.max_ms),
+    r.cpu_median_ms === undefined ? '' : fmtMs(r.cpu_median_ms),
     fmtRate(r.events_per_s),
     r.details
       ? Object.entries(r.details)

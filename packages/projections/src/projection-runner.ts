@@ -96,7 +96,12 @@ export class ProjectionRunner {
   readonly #types: ReadonlySet<string> | undefined;
   #status: ProjectionStatus = 'stopped';
   #lease: Lease | null = null;
-  #renewedAt = 0;
+  #renewTimer: ReturnType<typeof setInterval> | undefined;
+  #renewing = false;
+  /** When the loop last showed progress: a loop stuck longer than the lease stops renewing it. */
+  #alive = 0;
+  /** Why the background renewal found the lease gone, until the loop notices. */
+  #lost: string | undefined;
   #state: ProjectionState | null = null;
   #error: ProjectionErrorRecord | null = null;
   #loop: Promise<void> | undefined;
@@ -264,12 +269,18 @@ export class ProjectionRunner {
         this.#status = this.#error ? 'failed' : this.#state?.rebuild ? 'rebuilding' : 'running';
         const worked = await this.#step();
         this.#failures = 0;
-        if (!worked && !this.#stopping) await sleep(this.#o.pollIntervalMs, this.#wake);
+        if (!worked && !this.#stopping) {
+          // Idle by choice, not stuck: the lease stays renewed through the wait.
+          this.#alive = this.#now() + this.#o.pollIntervalMs;
+          await sleep(this.#o.pollIntervalMs, this.#wake);
+        }
       } catch (error) {
         if (LeaseLostError.isInstance(error)) {
           this.#log('warn', error.message);
-          this.#lease = null;
+          this.#dropLease();
           this.#state = null;
+          // Let timers and other work run before trying for the lease again.
+          await sleep(Math.min(100, this.#o.leaseTtlMs / 3), this.#wake);
           continue;
         }
         if (!(await this.#failed(error))) break;
@@ -283,16 +294,11 @@ export class ProjectionRunner {
     const { readModels, leaseTtlMs } = this.#o;
     const now = this.#now();
     if (this.#lease) {
+      if (this.#lost) throw new LeaseLostError(this.name, this.#lease.epoch, this.#lost);
       // Past its expiry on our own clock it may already be someone else's: never write on it.
       if (now >= this.#lease.expiresAt) {
         throw new LeaseLostError(this.name, this.#lease.epoch, 'it expired before it was renewed');
       }
-      if (now - this.#renewedAt < leaseTtlMs / 3) return true;
-      const renewed = await readModels.renewLease(this.#lease, leaseTtlMs, now);
-      if (!renewed)
-        throw new LeaseLostError(this.name, this.#lease.epoch, 'another process took it over');
-      this.#lease = renewed;
-      this.#renewedAt = now;
       return true;
     }
     const lease = await readModels.acquireLease(this.name, this.#owner, leaseTtlMs, now);
@@ -302,7 +308,8 @@ export class ProjectionRunner {
       throw new LeaseLostError(this.name, lease.epoch, 'a newer epoch has written the state');
     }
     this.#lease = lease;
-    this.#renewedAt = now;
+    this.#alive = now;
+    this.#startRenewing();
     this.#state = await readModels.getState(this.name);
     this.#log(
       'info',
@@ -314,6 +321,7 @@ export class ProjectionRunner {
 
   /** One live batch and, during a rebuild, one rebuild batch; false when there was nothing to do. */
   async #step(): Promise<boolean> {
+    this.#alive = this.#now();
     // Read afresh each time: a rebuild may have been asked for from another process.
     const state = (await this.#o.readModels.getState(this.name)) ?? this.#state!;
     if (state.epoch > this.#lease!.epoch) {
@@ -400,6 +408,7 @@ export class ProjectionRunner {
       for (let i = 0; i < upTo; i++) {
         const event = handled[i]!;
         context.at(event.position);
+        this.#alive = this.#now();
         try {
           await projection.handle(event, context);
         } catch (error) {
@@ -420,8 +429,13 @@ export class ProjectionRunner {
     }
     const lease = this.#lease!;
     await hooks?.beforeDocuments?.({ projection: this.name, epoch: lease.epoch });
-    if (this.#now() >= lease.expiresAt) {
-      throw new LeaseLostError(this.name, lease.epoch, 'it expired while the batch was applied');
+    const held = this.#lease;
+    if (!held || held.epoch !== lease.epoch || this.#lost || this.#now() >= held.expiresAt) {
+      throw new LeaseLostError(
+        this.name,
+        lease.epoch,
+        this.#lost ?? 'it expired while the batch was applied',
+      );
     }
     const conflicts = await context.flush(lease.epoch);
     if (conflicts.size > 0) {
@@ -500,9 +514,52 @@ export class ProjectionRunner {
     return !this.#stopping;
   }
 
+  /**
+   * Renews the lease every third of its time from a timer of its own, so a long batch or a
+   * long idle wait never lets it lapse; a failed renewal is noticed by the loop before it writes.
+   */
+  #startRenewing(): void {
+    clearInterval(this.#renewTimer);
+    this.#lost = undefined;
+    this.#renewTimer = setInterval(() => void this.#renew(), Math.max(20, this.#o.leaseTtlMs / 3));
+    this.#renewTimer.unref?.();
+  }
+
+  async #renew(): Promise<void> {
+    const lease = this.#lease;
+    if (!lease || this.#renewing || this.#lost) return;
+    const now = this.#now();
+    // A loop stuck (a hung call, a handler that never returns) must not keep the projection
+    // from the other processes: after a lease time without progress, let the lease lapse.
+    if (now - this.#alive > this.#o.leaseTtlMs) return;
+    this.#renewing = true;
+    try {
+      if (now >= lease.expiresAt) {
+        this.#lost = 'it expired before it was renewed';
+        return;
+      }
+      const renewed = await this.#o.readModels.renewLease(lease, this.#o.leaseTtlMs, now);
+      if (this.#lease !== lease) return;
+      if (renewed) this.#lease = renewed;
+      else this.#lost = 'another process took it over';
+    } catch (error) {
+      // A failed renewal is tried again on the next tick; the expiry check stops writes meanwhile.
+      this.#log('warn', `projection ${this.name}: renewing the lease failed`, { error });
+    } finally {
+      this.#renewing = false;
+    }
+  }
+
+  #dropLease(): void {
+    clearInterval(this.#renewTimer);
+    this.#renewTimer = undefined;
+    this.#lease = null;
+    this.#lost = undefined;
+  }
+
   async #releaseLease(): Promise<void> {
     const lease = this.#lease;
-    this.#lease = null;
+    this.#dropLease();
     if (this.#status !== 'failed') this.#status = 'stopped';
     if (lease) await this.#o.readModels.releaseLease(lease).catch(() => {});
   }

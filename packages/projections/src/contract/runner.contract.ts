@@ -213,9 +213,9 @@ export function projectionRunnerContract(
       const died = Date.now();
       await until('B takes over', () => b.status === 'running');
       const tookOverAfter = Date.now() - died;
-      expect(tookOverAfter, 'takeover within the lease time plus a renewal period').toBeLessThan(
-        1_000 * 2 + 500,
-      );
+      // A process that is alive but stuck stops renewing after one lease time; a killed one
+      // (pnpm stress) renews nothing, and is taken over within one.
+      expect(tookOverAfter, 'takeover within twice the lease time').toBeLessThan(1_000 * 3);
       for (let i = 0; i < 5; i++) await s.append(`s-${i % 3}`);
       expect(await b.waitFor(await s.events.headPosition(), 20_000)).toBe(true);
       await expectFold(s.events, s.readModels, projection.name);
