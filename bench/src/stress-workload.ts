@@ -72,15 +72,17 @@ export interface WorkloadStats {
 }
 
 /**
- * Errors after which the outcome is unknown and the same call may succeed: a dropped
- * connection, or a store that gave up retrying one (retrying with the same ids is safe).
+ * Errors after which the same call may succeed and retrying it with the same ids is safe: a
+ * dropped connection, a store that gave up retrying one, or an append that reached its
+ * deadline (whether or not it may still land; with nothing written it is a plain refusal that
+ * the caller may repeat, which is what SPEC.md's deadline promises).
  */
 export function isTransient(error: unknown): boolean {
   return (
     isTransientMongoError(error) ||
     StoreUnavailableError.isInstance(error) ||
     AppendOutcomeUnknownError.isInstance(error) ||
-    (AppendTimeoutError.isInstance(error) && error.outcomeUnknown)
+    AppendTimeoutError.isInstance(error)
   );
 }
 
