@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
+import { MongoEventStore } from '@flowra/eventstore-mongo';
+import { MongoClient } from 'mongodb';
 
 const tsx = createRequire(import.meta.url).resolve('tsx');
 
@@ -81,6 +83,13 @@ export async function benchMultiprocess(
   const points: MultiprocessPoint[] = [];
   for (const processes of counts) {
     const dbName = freshDbName(`bench_mp${processes}`);
+    // The schema first, once: the curve is about appends, not about a fleet's first start.
+    const client = await MongoClient.connect(uri);
+    try {
+      await new MongoEventStore(client.db(dbName)).migrate();
+    } finally {
+      await client.close();
+    }
     const children = Array.from({ length: processes }, (_, w) =>
       startWriter(uri, dbName, w, appendsPerWriter),
     );

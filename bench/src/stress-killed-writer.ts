@@ -44,6 +44,10 @@ export function startKilledWriter(
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {
     stderr = (stderr + d).slice(-2_000);
   });
+  let sentFirst: () => void = () => {};
+  const started = new Promise<void>((resolve) => {
+    sentFirst = resolve;
+  });
   const lines = createInterface({ input: child.stdout! });
   lines.on('line', (line) => {
     let message: { t: string; streamId?: string; ids: string[]; result?: AppendResult };
@@ -53,6 +57,7 @@ export function startKilledWriter(
       return;
     }
     if (message.t === 'start') {
+      sentFirst();
       batches.set(message.ids[0]!, {
         writer: -1,
         streamId: message.streamId!,
@@ -79,6 +84,16 @@ export function startKilledWriter(
   );
   return {
     async kill() {
+      // Killed mid-append, not before it began: a process slow to start (a loaded machine, a
+      // proxy resetting its handshakes) is waited for, up to a minute.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        started,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, 60_000);
+        }),
+      ]);
+      clearTimeout(timer);
       child.kill('SIGKILL');
       await exited;
       lines.close();

@@ -252,12 +252,18 @@ export async function probeUniqueMultikey(
   names: CollectionNames,
 ): Promise<{ sound: boolean; detail: string }> {
   const probe = db.collection<{ _id: string; p: { v: number }[] }>(`${names.meta}_probe`);
+  // Several processes may probe at once (the first start of a fleet): ids and values of their
+  // own, and a clash counted only when it is on the probed index, never on another's `_id`.
+  const tag = Math.random().toString(36).slice(2, 10);
+  const base = Math.floor(Math.random() * 1e12) * 10;
+  const ids = ['a', 'b', 'c'].map((k) => `${tag}-${k}`);
+  const onProbedIndex = (error: unknown) =>
+    codeOf(error) === 11000 && !/_id_|dup key: \{ _id/.test(messageOf(error));
   try {
-    await probe.deleteMany({});
     await probe.createIndex({ 'p.v': 1 }, { unique: true, name: 'probe_unique' });
-    await probe.insertOne({ _id: 'a', p: [{ v: 1 }] });
+    await probe.insertOne({ _id: ids[0]!, p: [{ v: base + 1 }] });
     try {
-      await probe.insertOne({ _id: 'b', p: [{ v: 2 }] });
+      await probe.insertOne({ _id: ids[1]!, p: [{ v: base + 2 }] });
     } catch (error) {
       return {
         sound: false,
@@ -265,10 +271,10 @@ export async function probeUniqueMultikey(
       };
     }
     try {
-      await probe.insertOne({ _id: 'c', p: [{ v: 3 }, { v: 1 }] });
+      await probe.insertOne({ _id: ids[2]!, p: [{ v: base + 3 }, { v: base + 1 }] });
       return { sound: false, detail: 'accepts a duplicate array element under a unique index' };
     } catch (error) {
-      if (codeOf(error) === 11000) {
+      if (onProbedIndex(error)) {
         return { sound: true, detail: 'enforces unique indexes per array element' };
       }
       return {
@@ -282,7 +288,7 @@ export async function probeUniqueMultikey(
       detail: `cannot create a unique index on an array field (${messageOf(error)})`,
     };
   } finally {
-    await probe.drop().catch(() => probe.deleteMany({}).catch(() => {}));
+    await probe.deleteMany({ _id: { $in: ids } }).catch(() => {});
   }
 }
 
