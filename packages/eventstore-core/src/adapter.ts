@@ -43,3 +43,20 @@ export {
 } from './log-continuity.js';
 export { sleep, systemTimers, type AbortSignalLike, type Timers } from './timers.js';
 export { LruCache } from './lru-cache.js';
+export {
+  Telemetry,
+  errorType,
+  recordError,
+  type Instruments,
+  type TelemetryOptions,
+} from './telemetry/telemetry.js';
+export {
+  StoreTelemetry,
+  type AppendStats,
+  type StoreTelemetryOptions,
+} from './telemetry/store-telemetry.js';
+export {
+  ConsumerTelemetry,
+  type ConsumerTelemetryOptions,
+} from './telemetry/consumer-telemetry.js';
+export { traceCarrierOf, withTraceCarrier, type TraceCarrier } from './telemetry/trace-context.js';

@@ -19,6 +19,8 @@ import { assertNonNegativeInteger, assertStreamId, assertTypes } from './asserts
 import { prepareAppend } from './prepare-events.js';
 import { validateReadAllOptions, validateReadStreamOptions } from './read-options.js';
 import { prepareSnapshot } from './snapshot-input.js';
+import { StoreTelemetry } from './telemetry/store-telemetry.js';
+import type { TelemetryOptions } from './telemetry/telemetry.js';
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
@@ -57,7 +59,7 @@ function lazyIterable<T>(open: () => () => T | undefined): AsyncIterable<T> {
   };
 }
 
-export interface InMemoryEventStoreOptions {
+export interface InMemoryEventStoreOptions extends TelemetryOptions {
   /** Validates appends and upcasts reads when given. */
   registry?: EventRegistry<any>;
   /** Source of `recordedAt`; injectable for deterministic tests. */
@@ -94,18 +96,24 @@ export class InMemoryEventStore implements EventStore {
   readonly #clock: () => Date;
   /** Every append wakes it, so it never polls. */
   readonly #feed: LogFeed;
+  readonly #telemetry: StoreTelemetry;
   #closed = false;
 
   constructor(options: InMemoryEventStoreOptions = {}) {
     this.#registry = options.registry;
     this.#clock = options.clock ?? (() => new Date());
-    this.#feed = new LogFeed({
-      readPage: (after, limit) => {
-        const page = this.#log.slice(after, after + limit);
-        return this.#registry ? page.map((e) => this.#registry!.decode(e)) : page;
+    const telemetry = { ...options, scope: '@flowra/eventstore-core' };
+    this.#telemetry = new StoreTelemetry({ ...telemetry, system: 'flowra.memory' });
+    this.#feed = new LogFeed(
+      {
+        readPage: (after, limit) => {
+          const page = this.#log.slice(after, after + limit);
+          return this.#registry ? page.map((e) => this.#registry!.decode(e)) : page;
+        },
+        headPosition: () => this.#log.length,
       },
-      headPosition: () => this.#log.length,
-    });
+      { telemetry },
+    );
   }
 
   /** Position of the last event in the log (0 when empty). */
@@ -119,7 +127,9 @@ export class InMemoryEventStore implements EventStore {
     events: readonly NewEvent[],
     expectedVersion: ExpectedVersion = 'any',
   ): Promise<AppendResult> {
-    return this.appendSync(streamId, events, expectedVersion);
+    return this.#telemetry.append(streamId, expectedVersion, events, (input) =>
+      this.appendSync(streamId, input, expectedVersion),
+    );
   }
 
   /** `append` without the promise; the in-memory store never waits. */
@@ -194,7 +204,13 @@ export class InMemoryEventStore implements EventStore {
     return { nextExpectedVersion: last.version, position: last.position };
   }
 
-  async getEvents(streamId: string, fromVersion = 1): Promise<RecordedEvent[]> {
+  getEvents(streamId: string, fromVersion = 1): Promise<RecordedEvent[]> {
+    return this.#telemetry.readArray('getEvents', streamId, () =>
+      this.#getEvents(streamId, fromVersion),
+    );
+  }
+
+  #getEvents(streamId: string, fromVersion: number): RecordedEvent[] {
     this.#assertOpen('getEvents');
     assertStreamId(streamId);
     assertNonNegativeInteger(fromVersion, 'fromVersion', { streamId });
@@ -204,6 +220,10 @@ export class InMemoryEventStore implements EventStore {
   }
 
   readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
+    return this.#telemetry.read('readStream', streamId, this.#readStream(streamId, options));
+  }
+
+  #readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
     return lazyIterable(() => {
       this.#assertOpen('readStream');
       const { fromVersion, direction, maxCount } = validateReadStreamOptions(streamId, options);
@@ -224,6 +244,10 @@ export class InMemoryEventStore implements EventStore {
   }
 
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
+    return this.#telemetry.read('readAll', undefined, this.#readAll(options));
+  }
+
+  #readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
     return lazyIterable(() => {
       this.#assertOpen('readAll');
       const { fromPosition, maxCount, types } = validateReadAllOptions(options);

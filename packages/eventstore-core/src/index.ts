@@ -41,3 +41,17 @@ export {
 export { InMemoryEventStore, type InMemoryEventStoreOptions } from './in-memory-event-store.js';
 export { MAX_STREAM_ID_LENGTH } from './asserts.js';
 export { collect } from './collect.js';
+export {
+  ALL_STREAMS_DESTINATION,
+  FlowraAttributes,
+  FlowraMetrics,
+} from './telemetry/attributes.js';
+export {
+  consoleLogger,
+  silentLogger,
+  type FlowraLogger,
+  type LogFields,
+  type LogLevel,
+} from './telemetry/logger.js';
+export { traceContextOf, type TraceCarrier } from './telemetry/trace-context.js';
+export type { TelemetryOptions } from './telemetry/telemetry.js';

@@ -1,7 +1,10 @@
-import { LogGapError, LogOrderError, StoreClosedError } from './errors.js';
+import { LogGapError, LogOrderError, StoreClosedError, ValidationError } from './errors.js';
 import { type LogSource, continuation, holeRetryMs, readContiguous } from './log-continuity.js';
 import { type AbortSignalLike, type Timers, sleep, systemTimers } from './timers.js';
 import type { EventHandler, RecordedEvent, SubscribeOptions, Subscription } from './types.js';
+import { ConsumerTelemetry } from './telemetry/consumer-telemetry.js';
+import { type FlowraLogger, silentLogger } from './telemetry/logger.js';
+import type { TelemetryOptions } from './telemetry/telemetry.js';
 
 export interface LogFeedOptions {
   /**
@@ -26,6 +29,8 @@ export interface LogFeedOptions {
    */
   readTimeoutMs?: number;
   timers?: Timers;
+  /** Where subscriptions send their consumer spans, lag gauges and log lines. */
+  telemetry?: TelemetryOptions & { scope: string };
 }
 
 /** A read of the log that did not answer in time; retried like a dropped connection. */
@@ -112,8 +117,12 @@ export class LogFeed {
   /** What stops every reader at `#tail` for good (the log went backwards right after it). */
   #failure: unknown;
   #closed = false;
+  readonly #telemetry: (TelemetryOptions & { scope: string }) | undefined;
+  readonly #logger: FlowraLogger;
 
   constructor(source: LogSource, options: LogFeedOptions = {}) {
+    this.#telemetry = options.telemetry;
+    this.#logger = options.telemetry?.logger ?? silentLogger;
     this.#timers = options.timers ?? systemTimers;
     this.#source = boundedSource(source, this.#timers, options.readTimeoutMs ?? 30_000);
     const poll = options.pollIntervalMs;
@@ -140,12 +149,22 @@ export class LogFeed {
 
   subscribe(handler: EventHandler, options: FeedSubscribeOptions): Subscription {
     if (this.#closed) throw new StoreClosedError('subscribe');
+    if (options.name !== undefined && typeof options.name !== 'string') {
+      throw new ValidationError('name', 'must be a string');
+    }
     const subscription = new FeedSubscription(this, this.#source, handler, options, {
       pageSize: this.#pageSize,
       gapTimeoutMs: this.#gapTimeoutMs,
       maxRetryDelayMs: this.#maxRetryDelayMs,
       maxConsecutiveFailures: this.#maxConsecutiveFailures,
       timers: this.#timers,
+      consumer: new ConsumerTelemetry({
+        scope: 'flowra',
+        ...this.#telemetry,
+        kind: 'subscription',
+        ...(options.name === undefined ? {} : { group: options.name }),
+      }),
+      logger: this.#logger,
     });
     this.#subscriptions.add(subscription);
     const forget = () => this.#subscriptions.delete(subscription);
@@ -335,6 +354,8 @@ interface SubscriptionSettings {
   maxRetryDelayMs: number;
   maxConsecutiveFailures: number;
   timers: Timers;
+  consumer: ConsumerTelemetry;
+  logger: FlowraLogger;
 }
 
 /**
@@ -432,12 +453,27 @@ class FeedSubscription implements Subscription {
           if (LogGapError.isInstance(error) || LogOrderError.isInstance(error)) throw error;
           if (!this.source.isTransient?.(error)) throw error;
           if (++failures > maxConsecutiveFailures) throw error;
+          this.settings.logger.warn(
+            { subscription: this.options.name, position: this.#position, failures, err: error },
+            'subscription read failed; retrying',
+          );
           await sleep(timers, Math.min(maxRetryDelayMs, 50 * 2 ** Math.min(failures, 10)), signal);
         }
       }
     } catch (error) {
       this.#error = error;
       this.#abort.abort();
+      this.settings.logger.error(
+        {
+          subscription: this.options.name,
+          position: this.#position,
+          err: error,
+          errorType: (error as { name?: unknown } | null)?.name,
+        },
+        LogGapError.isInstance(error)
+          ? 'subscription stopped: a gap in the log stayed'
+          : 'subscription stopped',
+      );
       this.options.onError?.(error);
       throw error;
     }
@@ -445,8 +481,10 @@ class FeedSubscription implements Subscription {
 
   async #deliver(event: RecordedEvent): Promise<void> {
     this.#inHandler = true;
+    const { consumer } = this.settings;
     try {
-      await this.handler(event);
+      await consumer.process(event, () => this.handler(event));
+      consumer.recordLag(event.position, this.feed.tail ?? event.position, event.recordedAt);
     } catch (error) {
       throw new HandlerFailure(error);
     } finally {

@@ -74,6 +74,11 @@ export interface ReadAllOptions {
 export type EventHandler = (event: RecordedEvent) => void | Promise<void>;
 
 export interface SubscribeOptions {
+  /**
+   * Names the subscription in telemetry (`messaging.consumer.group.name` of its consumer
+   * spans and lag gauges) and in log lines.
+   */
+  name?: string;
   /** Catch up on every event after this position, then go live. Omit to get only new events. */
   fromPosition?: number;
   /** Only these event types are handed to the handler. */

@@ -1,3 +1,4 @@
+import type { FlowraLogger } from '@flowra/eventstore-core';
 import type { ChangeStream, Collection } from 'mongodb';
 import type { CommitDocument } from './commit-document.js';
 
@@ -27,6 +28,7 @@ export class ChangeStreamWakeup {
   constructor(
     private readonly events: Collection<CommitDocument>,
     private readonly wake: () => void,
+    private readonly logger?: FlowraLogger,
   ) {}
 
   /** Whether wake-ups are flowing, so readers may poll less. */
@@ -58,8 +60,8 @@ export class ChangeStreamWakeup {
         { $match: { operationType: 'insert' } },
         { $project: { _id: 1 } },
       ]);
-    } catch {
-      this.#state = 'unsupported';
+    } catch (error) {
+      this.#unsupported(error);
       return;
     }
     this.#stream = stream;
@@ -78,7 +80,7 @@ export class ChangeStreamWakeup {
       stream.close().catch(() => {});
       const code = (error as { code?: unknown })?.code;
       if (typeof code === 'number' && UNSUPPORTED.has(code)) {
-        this.#state = 'unsupported';
+        this.#unsupported(error);
         return;
       }
       // Broken (a failover, a network error): readers poll at full rate until it is back.
@@ -86,11 +88,28 @@ export class ChangeStreamWakeup {
       this.#failures++;
       if (!this.#wanted) return;
       const delay = Math.min(30_000, 500 * 2 ** Math.min(this.#failures, 6));
+      this.logger?.warn(
+        {
+          collection: this.events.collectionName,
+          failures: this.#failures,
+          retryInMs: delay,
+          err: error,
+        },
+        'change stream failed; subscriptions poll until it is open again',
+      );
       this.#retry = setTimeout(() => {
         this.#retry = undefined;
         if (this.#wanted && this.#state === 'off') this.#open();
       }, delay);
       this.#retry.unref?.();
     });
+  }
+
+  #unsupported(error: unknown): void {
+    this.#state = 'unsupported';
+    this.logger?.info(
+      { collection: this.events.collectionName, err: error },
+      'change streams unavailable on this server; subscriptions poll',
+    );
   }
 }

@@ -9,6 +9,7 @@ import {
   StoreUnavailableError,
 } from '@flowra/eventstore-core';
 import {
+  type AppendStats,
   LruCache,
   type Timers,
   isRetryOf,
@@ -40,6 +41,8 @@ export interface CommitRequest {
   /** Whether the caller gave event ids, so earlier appends may hold them (the event-id rules). */
   callerIds: boolean;
   expected: ExpectedVersion;
+  /** Filled in as the append settles: how often it was placed again, and with how many others. */
+  stats?: AppendStats;
 }
 
 export interface CommitLogOptions {
@@ -177,6 +180,7 @@ export class CommitLog {
 
   #finish(p: Pending): void {
     p.state = 'done';
+    if (p.stats) p.stats.placementRetries = p.clashes + p.failures;
     this.options.timers.clearTimeout(p.deadlineTimer);
     const onFinish = p.onFinish;
     p.onFinish = undefined;
@@ -316,6 +320,7 @@ export class CommitLog {
       if (insertedCount === placed.length) {
         for (const { p, doc } of placed) {
           p.writing = false;
+          if (p.stats) p.stats.batchSize = placed.length;
           this.#learn(p.streamId, doc);
           this.#resolve(p, { nextExpectedVersion: doc.last_version, position: doc.last_position });
         }

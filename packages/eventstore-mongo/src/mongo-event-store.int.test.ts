@@ -1,5 +1,9 @@
 import type { EventStore } from '@flowra/eventstore-core';
-import { type EventStoreLimits, eventStoreContract } from '@flowra/eventstore-core/contract';
+import {
+  type EventStoreLimits,
+  eventStoreContract,
+  telemetryContract,
+} from '@flowra/eventstore-core/contract';
 import { capabilityReason } from '@flowra/test-mongo-server';
 import { describeMongo, type FreshDb, type ProvidedMongo } from '@flowra/test-mongo-server/vitest';
 import { type Db, MongoClient } from 'mongodb';
@@ -66,5 +70,21 @@ describeMongo('MongoEventStore on the test server', (mongo) => {
         if (deletedCount !== 1) throw new Error(`no commit holds position ${position}`);
       },
     },
+  });
+
+  telemetryContract(`MongoEventStore (${mongo.server?.label ?? 'no server'})`, {
+    createStore: (telemetry) =>
+      new MongoEventStore(handle.db, { pollIntervalMs: 50, ...telemetry }),
+    // Another client on the same database: the link crosses instances as it crosses processes.
+    openSibling: (_store, telemetry) => {
+      const client = siblings[next++ % siblings.length]!;
+      return new MongoEventStore(client.db(handle.db.databaseName), {
+        pollIntervalMs: 50,
+        ...telemetry,
+      });
+    },
+    system: 'mongodb',
+    placement: true,
+    timeoutMs: 60_000,
   });
 });

@@ -14,19 +14,23 @@ import {
   StoreUnavailableError,
   type SubscribeOptions,
   type Subscription,
+  type TelemetryOptions,
   ValidationError,
 } from '@flowra/eventstore-core';
 import {
+  type AppendStats,
   LogFeed,
   type PreparedEvent,
   assertNonNegativeInteger,
   assertStreamId,
   assertTypes,
+  StoreTelemetry,
   prepareAppend,
   systemTimers,
   validateReadAllOptions,
   validateReadStreamOptions,
 } from '@flowra/eventstore-core/adapter';
+import { SpanKind } from '@opentelemetry/api';
 import { BSON, type Db, type ReadConcernLevel, type WriteConcernSettings } from 'mongodb';
 import { ChangeStreamWakeup } from './change-stream-wakeup.js';
 import { type CommitCollection, driverCommitCollection } from './commit-collection.js';
@@ -51,7 +55,7 @@ import {
 import type { SnapshotDocument } from './snapshot-document.js';
 import { SnapshotStore } from './snapshot-store.js';
 
-export interface MongoEventStoreOptions {
+export interface MongoEventStoreOptions extends TelemetryOptions {
   collections?: Partial<CollectionNames>;
   /** Validates appends and upcasts reads when given. */
   registry?: EventRegistry<any>;
@@ -120,6 +124,7 @@ export class MongoEventStore implements EventStore {
   readonly #feed: LogFeed;
   readonly #wakeup: ChangeStreamWakeup | undefined;
   readonly #pendingStarts = new Set<Promise<number>>();
+  readonly #telemetry: StoreTelemetry;
   #closed = false;
 
   constructor(db: Db, options: MongoEventStoreOptions = {}) {
@@ -135,6 +140,14 @@ export class MongoEventStore implements EventStore {
     const writeConcern = options.writeConcern ?? { w: 'majority' };
     const gapTimeoutMs = options.gapTimeoutMs ?? 10_000;
     const pollIntervalMs = options.pollIntervalMs ?? 100;
+    const telemetry = { ...options, scope: '@flowra/eventstore-mongo' };
+    this.#telemetry = new StoreTelemetry({
+      ...telemetry,
+      system: 'mongodb',
+      namespace: db.databaseName,
+      collection: this.#names.events,
+      kind: SpanKind.CLIENT,
+    });
     const commits = driverCommitCollection(db, this.#names.events, {
       readConcern: options.readConcern ?? 'majority',
       writeConcern,
@@ -158,6 +171,7 @@ export class MongoEventStore implements EventStore {
       // With change streams flowing, polling is only the safety net.
       pollIntervalMs: () => (this.#wakeup?.healthy ? pollIntervalMs * 10 : pollIntervalMs),
       gapTimeoutMs,
+      telemetry,
     });
     this.#log = new CommitLog(commits, {
       appendTimeoutMs: options.appendTimeoutMs ?? 30_000,
@@ -177,10 +191,21 @@ export class MongoEventStore implements EventStore {
     return migrate(this.#db, { collections: this.#names, dryRun: options.dryRun });
   }
 
-  async append(
+  append(
     streamId: string,
     events: readonly NewEvent[],
     expectedVersion: ExpectedVersion = 'any',
+  ): Promise<AppendResult> {
+    return this.#telemetry.append(streamId, expectedVersion, events, (input, stats) =>
+      this.#append(streamId, input, expectedVersion, stats),
+    );
+  }
+
+  async #append(
+    streamId: string,
+    events: readonly NewEvent[],
+    expectedVersion: ExpectedVersion,
+    stats: AppendStats,
   ): Promise<AppendResult> {
     this.#assertOpen('append');
     const prepared = prepareAppend(streamId, events, expectedVersion, this.#registry);
@@ -202,6 +227,7 @@ export class MongoEventStore implements EventStore {
       ids: prepared.map((e) => e.eventId),
       callerIds: events.some((e) => e?.eventId !== undefined),
       expected: expectedVersion,
+      stats,
     });
   }
 
@@ -223,16 +249,22 @@ export class MongoEventStore implements EventStore {
     throw new CommitTooLargeError(streamId, size, MAX_BSON_SIZE, largest);
   }
 
-  async getEvents(streamId: string, fromVersion = 1): Promise<RecordedEvent[]> {
-    this.#assertOpen('getEvents');
-    assertStreamId(streamId);
-    assertNonNegativeInteger(fromVersion, 'fromVersion', { streamId });
-    const out: RecordedEvent[] = [];
-    for await (const event of this.readStream(streamId, { fromVersion })) out.push(event);
-    return out;
+  getEvents(streamId: string, fromVersion = 1): Promise<RecordedEvent[]> {
+    return this.#telemetry.readArray('getEvents', streamId, async () => {
+      this.#assertOpen('getEvents');
+      assertStreamId(streamId);
+      assertNonNegativeInteger(fromVersion, 'fromVersion', { streamId });
+      const out: RecordedEvent[] = [];
+      for await (const event of this.#readStream(streamId, { fromVersion })) out.push(event);
+      return out;
+    });
   }
 
-  async *readStream(
+  readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
+    return this.#telemetry.read('readStream', streamId, this.#readStream(streamId, options));
+  }
+
+  async *#readStream(
     streamId: string,
     options?: ReadStreamOptions,
   ): AsyncGenerator<RecordedEvent, void, undefined> {
@@ -247,7 +279,11 @@ export class MongoEventStore implements EventStore {
    * throws `LogGapError`; overlapping commits throw `LogOrderError`. With `types`, commits of
    * other types are not read, so only the order is checked.
    */
-  async *readAll(options?: ReadAllOptions): AsyncGenerator<RecordedEvent, void, undefined> {
+  readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
+    return this.#telemetry.read('readAll', undefined, this.#readAll(options));
+  }
+
+  async *#readAll(options?: ReadAllOptions): AsyncGenerator<RecordedEvent, void, undefined> {
     this.#assertOpen('readAll');
     const { fromPosition, maxCount, types } = validateReadAllOptions(options);
     if (maxCount === 0 || types?.size === 0) return;
@@ -358,9 +394,23 @@ export class MongoEventStore implements EventStore {
     const key = `${this.#ensureSchema}/${Object.values(this.#names).join('/')}`;
     let ready = perDb.get(key);
     if (!ready) {
+      const logger = this.#telemetry.logger;
+      const where = { database: this.#db.databaseName, collection: this.#names.events };
       ready = (async () => {
-        if (this.#ensureSchema) await migrate(this.#db, { collections: this.#names });
-        return checkSchema(this.#db, this.#names);
+        if (this.#ensureSchema) {
+          const report = await migrate(this.#db, { collections: this.#names });
+          if (report.created.length > 0) {
+            logger.info({ ...where, created: report.created }, 'schema applied');
+          }
+        }
+        const state = await checkSchema(this.#db, this.#names);
+        if (!state.uniqueMultikey) {
+          logger.warn(
+            where,
+            'this server does not keep unique indexes on event ids soundly: a repeated event id is found by reads, not refused by the index',
+          );
+        }
+        return state;
       })();
       perDb.set(key, ready);
       ready.catch(() => perDb.delete(key));
@@ -368,6 +418,10 @@ export class MongoEventStore implements EventStore {
     try {
       await ready;
     } catch (error) {
+      this.#telemetry.logger.error(
+        { database: this.#db.databaseName, errorType: (error as Error)?.name, err: error },
+        'schema check failed; appends are refused',
+      );
       if (StoreSchemaError.isInstance(error)) throw error;
       throw new StoreUnavailableError('migrate', error);
     }

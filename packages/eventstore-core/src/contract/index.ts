@@ -16,6 +16,7 @@ export type {
   EventStoreLimits,
 } from './context.js';
 export { uniqueStreamId, waitFor } from './context.js';
+export { telemetryContract, type TelemetryContractOptions } from './telemetry.contract.js';
 
 /**
  * Registers the Flowra `EventStore` contract as vitest tests. Every store in this

@@ -1,0 +1,195 @@
+import { type Attributes, type Span, SpanKind, context, trace } from '@opentelemetry/api';
+import type { AppendResult, ExpectedVersion } from '../types.js';
+import { FlowraAttributes as A } from './attributes.js';
+import { Telemetry, type TelemetryOptions, recordError, withError } from './telemetry.js';
+import { traceCarrierOf, withTraceCarrier } from './trace-context.js';
+
+/** Failures after which the store stopped trying: an operator wants to hear of them. */
+const GAVE_UP = new Set(['AppendTimeoutError', 'AppendOutcomeUnknownError', 'StoreUnavailableError']);
+
+/** What a store's placement of an append learnt, for its span and metrics. */
+export interface AppendStats {
+  /** Times the append was placed again (a lost log position, a transient failure). */
+  placementRetries?: number;
+  /** Appends written by the same write as this one (group commit). */
+  batchSize?: number;
+}
+
+export interface StoreTelemetryOptions extends TelemetryOptions {
+  /** Instrumentation scope: the package name. */
+  scope: string;
+  /** `db.system.name`: `mongodb`, or `flowra.memory` for the in-memory store. */
+  system: string;
+  /** `db.namespace`: the database. */
+  namespace?: string;
+  /** `db.collection.name`: where the events are kept. */
+  collection?: string;
+  /** Client spans for a store that talks to a server, internal ones for one in process. */
+  kind?: SpanKind;
+}
+
+/** Spans and metrics of a store's appends and reads, the same for every store. */
+export class StoreTelemetry extends Telemetry {
+  readonly #base: Attributes;
+  readonly #metricBase: Attributes;
+  readonly #collection: string | undefined;
+  readonly #kind: SpanKind;
+
+  constructor(options: StoreTelemetryOptions) {
+    super(options.scope, options);
+    this.#collection = options.collection;
+    this.#kind = options.kind ?? SpanKind.INTERNAL;
+    this.#metricBase = { [A.DB_SYSTEM_NAME]: options.system };
+    this.#base = {
+      ...this.#metricBase,
+      ...(options.namespace === undefined ? {} : { [A.DB_NAMESPACE]: options.namespace }),
+      ...(options.collection === undefined ? {} : { [A.DB_COLLECTION_NAME]: options.collection }),
+    };
+  }
+
+  #start(operation: string, attributes: Attributes): Span {
+    return this.tracer.startSpan(
+      this.#collection === undefined ? operation : `${operation} ${this.#collection}`,
+      {
+        kind: this.#kind,
+        attributes: { ...this.#base, [A.DB_OPERATION_NAME]: operation, ...attributes },
+      },
+    );
+  }
+
+  /**
+   * An append in a span of its own. When the span has a valid context (an SDK is registered,
+   * or a caller's span is active), its W3C trace context is added to each event's metadata,
+   * so whoever handles the event later can link back to it.
+   */
+  async append<E>(
+    streamId: string,
+    expectedVersion: ExpectedVersion,
+    events: readonly E[],
+    run: (events: readonly E[], stats: AppendStats) => AppendResult | Promise<AppendResult>,
+  ): Promise<AppendResult> {
+    const count = Array.isArray(events) ? events.length : 0;
+    const span = this.#start('append', {
+      [A.STREAM_ID]: String(streamId),
+      [A.EXPECTED_VERSION]: String(expectedVersion),
+      [A.EVENT_COUNT]: count,
+    });
+    const carrier = traceCarrierOf(span.spanContext());
+    const input = carrier && Array.isArray(events) ? withTraceCarrier(events, carrier) : events;
+    const stats: AppendStats = {};
+    const started = performance.now();
+    let failure: string | undefined;
+    try {
+      const result = span.isRecording()
+        ? await context.with(trace.setSpan(context.active(), span), () => run(input, stats))
+        : await run(input, stats);
+      if (span.isRecording()) {
+        span.setAttributes({
+          [A.STREAM_VERSION]: result.nextExpectedVersion,
+          [A.LOG_POSITION]: result.position,
+        });
+      }
+      this.instruments.eventsAppended.add(count, this.#metricBase);
+      return result;
+    } catch (error) {
+      failure = recordError(span, error);
+      if (failure === 'ConcurrencyError') {
+        span.setAttribute(A.CONFLICT, true);
+        this.instruments.appendConflicts.add(1, this.#metricBase);
+      } else if (GAVE_UP.has(failure)) {
+        this.logger.warn(
+          { streamId, expectedVersion, events: count, errorType: failure, err: error },
+          'append gave up',
+        );
+      }
+      throw error;
+    } finally {
+      const instruments = this.instruments;
+      if (stats.placementRetries !== undefined) {
+        span.setAttribute(A.PLACEMENT_RETRIES, stats.placementRetries);
+        instruments.placementRetries.record(stats.placementRetries, this.#metricBase);
+      }
+      if (stats.batchSize !== undefined) {
+        span.setAttribute(A.BATCH_SIZE, stats.batchSize);
+        instruments.batchSize.record(stats.batchSize, this.#metricBase);
+      }
+      span.end();
+      instruments.appendDuration.record(
+        (performance.now() - started) / 1000,
+        withError(this.#metricBase, failure),
+      );
+    }
+  }
+
+  /**
+   * A read in a span from its first step to its end (or the caller leaving it early), with
+   * the number of events handed out. When nothing records the span, the source's own
+   * iterator is handed out, so an untraced read costs one span start per read, not per event.
+   */
+  read<T>(
+    operation: 'readStream' | 'readAll',
+    streamId: string | undefined,
+    source: AsyncIterable<T>,
+  ): AsyncIterable<T> {
+    return {
+      [Symbol.asyncIterator]: (): AsyncIterator<T> => {
+        const span = this.#start(
+          operation,
+          streamId === undefined ? {} : { [A.STREAM_ID]: String(streamId) },
+        );
+        const inner = source[Symbol.asyncIterator]();
+        if (!span.isRecording()) {
+          span.end();
+          return inner;
+        }
+        let count = 0;
+        let open = true;
+        const end = (error?: unknown) => {
+          if (!open) return;
+          open = false;
+          if (error !== undefined) recordError(span, error);
+          span.setAttribute(A.READ_EVENTS, count);
+          span.end();
+        };
+        return {
+          next: async () => {
+            try {
+              const step = await inner.next();
+              if (step.done) end();
+              else count++;
+              return step;
+            } catch (error) {
+              end(error);
+              throw error;
+            }
+          },
+          return: async (value?: unknown) => {
+            end();
+            return inner.return
+              ? inner.return(value)
+              : ({ done: true, value } as IteratorReturnResult<unknown> as IteratorResult<T>);
+          },
+        };
+      },
+    };
+  }
+
+  /** A read that hands out an array (`getEvents`), in a span with the events returned. */
+  async readArray<T>(
+    operation: string,
+    streamId: string,
+    run: () => Promise<readonly T[]> | readonly T[],
+  ): Promise<T[]> {
+    const span = this.#start(operation, { [A.STREAM_ID]: String(streamId) });
+    try {
+      const events = (await run()) as T[];
+      span.setAttribute(A.READ_EVENTS, events.length);
+      return events;
+    } catch (error) {
+      recordError(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+}

@@ -1,0 +1,145 @@
+import {
+  type Attributes,
+  type Counter,
+  type Gauge,
+  type Histogram,
+  type Meter,
+  type MeterProvider,
+  type Span,
+  SpanStatusCode,
+  type Tracer,
+  type TracerProvider,
+  metrics,
+  trace,
+} from '@opentelemetry/api';
+import { FlowraAttributes, FlowraMetrics } from './attributes.js';
+import { type FlowraLogger, silentLogger } from './logger.js';
+
+/**
+ * Where a store, repository or projection sends its spans, metrics and log lines. Each is
+ * optional: spans and metrics go to the globally registered OpenTelemetry providers (no-ops
+ * until the application registers an SDK), log lines nowhere.
+ */
+export interface TelemetryOptions {
+  tracerProvider?: TracerProvider;
+  meterProvider?: MeterProvider;
+  logger?: FlowraLogger;
+}
+
+export interface Instruments {
+  appendDuration: Histogram;
+  eventsAppended: Counter;
+  appendConflicts: Counter;
+  placementRetries: Histogram;
+  batchSize: Histogram;
+  subscriptionLagEvents: Gauge;
+  subscriptionLagSeconds: Gauge;
+  projectionLagEvents: Gauge;
+  projectionLagSeconds: Gauge;
+  readModelWrites: Counter;
+}
+
+const DURATION_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+];
+const COUNT_BUCKETS = [0, 1, 2, 4, 8, 16, 32, 64, 128];
+
+function createInstruments(meter: Meter): Instruments {
+  return {
+    appendDuration: meter.createHistogram(FlowraMetrics.APPEND_DURATION, {
+      description: 'Duration of appends, from the call to the settled result',
+      unit: 's',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    }),
+    eventsAppended: meter.createCounter(FlowraMetrics.EVENTS_APPENDED, {
+      description: 'Events written by appends',
+      unit: '{event}',
+    }),
+    appendConflicts: meter.createCounter(FlowraMetrics.APPEND_CONFLICTS, {
+      description: 'Appends refused because the stream was not at the expected version',
+      unit: '{conflict}',
+    }),
+    placementRetries: meter.createHistogram(FlowraMetrics.PLACEMENT_RETRIES, {
+      description: 'Times an append was placed again after losing its log position or a failure',
+      unit: '{retry}',
+      advice: { explicitBucketBoundaries: COUNT_BUCKETS },
+    }),
+    batchSize: meter.createHistogram(FlowraMetrics.BATCH_SIZE, {
+      description: 'Appends placed by one write (group commit)',
+      unit: '{append}',
+      advice: { explicitBucketBoundaries: COUNT_BUCKETS },
+    }),
+    subscriptionLagEvents: meter.createGauge(FlowraMetrics.SUBSCRIPTION_LAG_EVENTS, {
+      description: 'Events in the log after the one a subscription handled last',
+      unit: '{event}',
+    }),
+    subscriptionLagSeconds: meter.createGauge(FlowraMetrics.SUBSCRIPTION_LAG_SECONDS, {
+      description: 'Age of the event a subscription handled last, when it handled it',
+      unit: 's',
+    }),
+    projectionLagEvents: meter.createGauge(FlowraMetrics.PROJECTION_LAG_EVENTS, {
+      description: 'Events in the log after a projection checkpoint',
+      unit: '{event}',
+    }),
+    projectionLagSeconds: meter.createGauge(FlowraMetrics.PROJECTION_LAG_SECONDS, {
+      description: 'Age of the last event a projection applied, when it applied it',
+      unit: 's',
+    }),
+    readModelWrites: meter.createCounter(FlowraMetrics.READ_MODEL_WRITES, {
+      description: 'Read-model documents written by projections',
+      unit: '{document}',
+    }),
+  };
+}
+
+/**
+ * A package's tracer, instruments and logger. Instruments follow the meter provider that is
+ * registered when they are used, so a store made before the SDK is registered still reports.
+ */
+export class Telemetry {
+  readonly tracer: Tracer;
+  readonly logger: FlowraLogger;
+  readonly #scope: string;
+  readonly #meterProvider: MeterProvider | undefined;
+  #instrumentsOf: MeterProvider | undefined;
+  #instruments: Instruments | undefined;
+
+  constructor(scope: string, options: TelemetryOptions = {}) {
+    this.#scope = scope;
+    this.tracer = (options.tracerProvider ?? trace).getTracer(scope);
+    this.#meterProvider = options.meterProvider;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  get instruments(): Instruments {
+    const provider = this.#meterProvider ?? metrics.getMeterProvider();
+    if (provider !== this.#instrumentsOf || !this.#instruments) {
+      this.#instruments = createInstruments(provider.getMeter(this.#scope));
+      this.#instrumentsOf = provider;
+    }
+    return this.#instruments;
+  }
+}
+
+/** The error's typed name on the span (`error.type`), its status and an exception event. */
+export function recordError(span: Span, error: unknown): string {
+  const type = errorType(error);
+  if (span.isRecording()) {
+    span.setAttribute(FlowraAttributes.ERROR_TYPE, type);
+    span.recordException(error instanceof Error ? error : String(error));
+    span.setStatus({
+      code: SpanStatusCode.ERROR,
+      message: error instanceof Error ? error.message : String(error),
+    });
+  }
+  return type;
+}
+
+export function errorType(error: unknown): string {
+  const name = (error as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && name !== '' ? name : '_OTHER';
+}
+
+export function withError(attributes: Attributes, type: string | undefined): Attributes {
+  return type === undefined ? attributes : { ...attributes, [FlowraAttributes.ERROR_TYPE]: type };
+}
