@@ -46,6 +46,7 @@ export { LruCache } from './lru-cache.js';
 export {
   Telemetry,
   errorType,
+  inSpan,
   recordError,
   type Instruments,
   type TelemetryOptions,

@@ -36,6 +36,8 @@ export class BatchContext implements DocumentContext {
     private readonly store: ReadModelStore,
     private readonly physical: (collection: string) => string,
     private readonly collections: ReadonlySet<string>,
+    /** Told how many documents of a collection each write stored. */
+    private readonly onWritten?: (collection: string, documents: number) => void,
   ) {}
 
   /** The event being handled from now on. */
@@ -111,6 +113,8 @@ export class BatchContext implements DocumentContext {
           writes.slice(i, i + WRITES_PER_CALL),
           epoch,
         );
+        const chunk = Math.min(WRITES_PER_CALL, writes.length - i);
+        this.onWritten?.(collection, chunk - outcome.conflicts.length);
         if (outcome.conflicts.length > 0) {
           conflicts.set(collection, [...(conflicts.get(collection) ?? []), ...outcome.conflicts]);
         }

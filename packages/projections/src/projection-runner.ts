@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { EventStore, RecordedEvent, Subscription } from '@flowra/eventstore-core';
+import {
+  type EventStore,
+  FlowraAttributes as A,
+  type RecordedEvent,
+  type Subscription,
+  type TelemetryOptions,
+} from '@flowra/eventstore-core';
+import { ConsumerTelemetry } from '@flowra/eventstore-core/adapter';
 import { BatchContext } from './batch-context.js';
 import type { ProjectionDefinition } from './define-projection.js';
 import { LeaseLostError, ProjectionHandlerError, ReadModelConflictError } from './errors.js';
@@ -33,7 +40,7 @@ export interface RunnerHooks {
   beforeDocuments?(info: { projection: string; epoch: number }): void | Promise<void>;
 }
 
-export interface ProjectionRunnerOptions {
+export interface ProjectionRunnerOptions extends TelemetryOptions {
   store: EventStore;
   readModels: ReadModelStore;
   projection: ProjectionDefinition<any>;
@@ -112,6 +119,9 @@ export class ProjectionRunner {
   readonly #waiters = new Set<() => void>();
   #rebuildRate = { events: 0, since: 0 };
   #following = false;
+  readonly #telemetry: ConsumerTelemetry;
+  /** The furthest log position the wake-up subscription has seen: the head, for the lag gauge. */
+  #seenHead = 0;
 
   constructor(options: ProjectionRunnerOptions) {
     this.#o = {
@@ -125,6 +135,12 @@ export class ProjectionRunner {
     this.#now = options.now ?? Date.now;
     const types = options.projection.eventTypes;
     this.#types = types ? new Set(types) : undefined;
+    this.#telemetry = new ConsumerTelemetry({
+      ...options,
+      scope: '@flowra/projections',
+      group: options.projection.name,
+      kind: 'projection',
+    });
   }
 
   get name(): string {
@@ -159,9 +175,13 @@ export class ProjectionRunner {
     this.#stopping = false;
     this.#failures = 0;
     this.#status = 'waiting-for-lease';
-    this.#subscription = this.#o.store.subscribe(() => this.#wake.wake?.(), {
-      onError: () => {},
-    });
+    this.#subscription = this.#o.store.subscribe(
+      (event) => {
+        this.#seenHead = Math.max(this.#seenHead, event.position);
+        this.#wake.wake?.();
+      },
+      { onError: () => {} },
+    );
     this.#loop = this.#run().finally(() => {
       this.#loop = undefined;
       void this.#subscription?.close();
@@ -338,8 +358,11 @@ export class ProjectionRunner {
     const live = await this.#readBatch(state.position);
     if (live.length > 0) {
       await this.#apply(live, this.#state!.generation);
-      await this.#changeState({ position: live.at(-1)!.position, error: null });
+      const last = live.at(-1)!;
+      await this.#changeState({ position: last.position, error: null });
       this.#error = null;
+      this.#seenHead = Math.max(this.#seenHead, last.position);
+      this.#telemetry.recordLag(last.position, this.#seenHead, last.recordedAt);
     }
     const rebuild = this.#state!.rebuild;
     if (!rebuild) return live.length > 0;
@@ -400,8 +423,14 @@ export class ProjectionRunner {
     const physical = (collection: string) =>
       generationCollection(this.name, collection, generation);
     const collections = new Set(projection.collections);
+    const writes = this.#telemetry.instruments.readModelWrites;
+    const counted = (collection: string, documents: number) =>
+      writes.add(documents, {
+        [A.PROJECTION_NAME]: this.name,
+        [A.READ_MODEL_COLLECTION]: collection,
+      });
     const run = async (upTo: number): Promise<BatchContext> => {
-      const context = new BatchContext(readModels, physical, collections);
+      const context = new BatchContext(readModels, physical, collections, counted);
       if (projection.prefetch) {
         await context.prefetch(handled.slice(0, upTo).flatMap((e) => projection.prefetch!(e)));
       }
@@ -410,7 +439,7 @@ export class ProjectionRunner {
         context.at(event.position);
         this.#alive = this.#now();
         try {
-          await projection.handle(event, context);
+          await this.#telemetry.process(event, () => projection.handle(event, context));
         } catch (error) {
           throw Object.assign(new ProjectionHandlerError(this.name, event, error), { index: i });
         }
@@ -570,6 +599,7 @@ export class ProjectionRunner {
 
   #log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
     this.#o.log?.(level, message, fields);
+    this.#telemetry.logger[level]({ projection: this.name, ...fields }, message);
   }
 }
 

@@ -5,9 +5,12 @@ import {
   type EventStore,
   type ExpectedVersion,
   type NewEvent,
+  FlowraAttributes as A,
   type RecordedEvent,
+  type TelemetryOptions,
 } from '@flowra/eventstore-core';
-import { LruCache } from '@flowra/eventstore-core/adapter';
+import { LruCache, Telemetry, inSpan } from '@flowra/eventstore-core/adapter';
+import type { Span } from '@opentelemetry/api';
 import type { AggregateDefinition, EventSourcedAggregate } from './aggregate.js';
 import { AggregateNotFoundError, TenantMismatchError } from './errors.js';
 import { defaultStreamNaming, type StreamNamingStrategy } from './stream-naming.js';
@@ -32,7 +35,7 @@ export type SnapshotPolicy =
     }
   | false;
 
-export interface RepositoryOptions<T extends EventSourcedAggregate> {
+export interface RepositoryOptions<T extends EventSourcedAggregate> extends TelemetryOptions {
   store: EventStore;
   aggregate: AggregateDefinition<T>;
   naming?: StreamNamingStrategy;
@@ -117,15 +120,36 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
   readonly #cache: LruCache<string, CacheEntry> | undefined;
   readonly #loaded = new WeakMap<T, Loaded>();
   readonly #warn: (message: string, cause?: unknown) => void;
+  readonly #telemetry: Telemetry;
 
   constructor(options: RepositoryOptions<T>) {
+    this.#telemetry = new Telemetry('@flowra/repository', options);
     this.#store = options.store;
     this.#factory = options.aggregate;
     this.#naming = options.naming ?? defaultStreamNaming();
     this.#snapshots = this.#naming.shared ? false : (options.snapshots ?? { every: 100 });
     const cacheSize = options.cacheSize ?? 1000;
     this.#cache = cacheSize > 0 ? new LruCache(cacheSize) : undefined;
-    this.#warn = options.onWarning ?? (() => {});
+    const logger = this.#telemetry.logger;
+    const onWarning = options.onWarning;
+    this.#warn = (message, cause) => {
+      logger.warn({ aggregateType: this.#factory.aggregateType, err: cause }, message);
+      onWarning?.(message, cause);
+    };
+  }
+
+  #span<R>(operation: string, aggregateId: string, fn: (span: Span) => Promise<R>): Promise<R> {
+    return inSpan(
+      this.#telemetry.tracer,
+      `${operation} ${this.#factory.aggregateType}`,
+      {
+        attributes: {
+          [A.AGGREGATE_TYPE]: this.#factory.aggregateType,
+          [A.STREAM_ID]: this.streamIdOf(aggregateId),
+        },
+      },
+      fn,
+    );
   }
 
   streamIdOf(aggregateId: string): string {
@@ -133,8 +157,13 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
   }
 
   /** The aggregate, or `null` when its stream holds none of its events. */
-  async getById(aggregateId: string): Promise<T | null> {
+  getById(aggregateId: string): Promise<T | null> {
+    return this.#span('load', aggregateId, (span) => this.#getById(aggregateId, span));
+  }
+
+  async #getById(aggregateId: string, span: Span): Promise<T | null> {
     const streamId = this.streamIdOf(aggregateId);
+    const readBefore = this.stats.eventsRead;
     let start = this.#fromCache(streamId, aggregateId);
     if (start) this.stats.cacheHits++;
     else {
@@ -147,6 +176,16 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
       loaded = (await this.#replay(streamId, aggregateId, undefined))!;
     }
     const { aggregate, streamVersion, lastPosition } = loaded;
+    if (span.isRecording()) {
+      const used = loaded.from;
+      span.setAttributes({
+        [A.CACHE_HIT]: used?.source === 'cache',
+        [A.SNAPSHOT_USED]: used?.source === 'snapshot',
+        ...(used?.source === 'snapshot' ? { [A.SNAPSHOT_VERSION]: used.streamVersion } : {}),
+        [A.EVENTS_REPLAYED]: this.stats.eventsRead - readBefore,
+        [A.STREAM_VERSION]: streamVersion,
+      });
+    }
     if (aggregate.version === 0) return null;
     this.#loaded.set(aggregate, { streamVersion, lastPosition });
     this.#remember(streamId, aggregate, streamVersion, lastPosition);
@@ -164,7 +203,9 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
     streamId: string,
     aggregateId: string,
     start: Start<T> | undefined,
-  ): Promise<{ aggregate: T; streamVersion: number; lastPosition: number } | undefined> {
+  ): Promise<
+    { aggregate: T; streamVersion: number; lastPosition: number; from?: Start<T> } | undefined
+  > {
     const aggregate = start?.aggregate ?? this.#factory.empty(aggregateId);
     let streamVersion = start?.streamVersion ?? 0;
     let lastPosition = start?.lastPosition ?? 0;
@@ -189,7 +230,9 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
       if (!this.#belongs(event, aggregateId)) continue;
       aggregate.applyEvent({ type: event.type, data: event.data });
     }
-    return checked ? { aggregate, streamVersion, lastPosition } : undefined;
+    return checked
+      ? { aggregate, streamVersion, lastPosition, ...(start ? { from: start } : {}) }
+      : undefined;
   }
 
   #ignore(streamId: string, start: Start<T>): void {
@@ -229,8 +272,12 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
   }
 
   /** Like `getById`, but a missing aggregate is an `AggregateNotFoundError`. */
-  async load(aggregateId: string): Promise<T> {
-    const aggregate = await this.getById(aggregateId);
+  load(aggregateId: string): Promise<T> {
+    return this.#span('load', aggregateId, (span) => this.#load(aggregateId, span));
+  }
+
+  async #load(aggregateId: string, span: Span): Promise<T> {
+    const aggregate = await this.#getById(aggregateId, span);
     if (!aggregate) {
       throw new AggregateNotFoundError(
         this.#factory.aggregateType,
@@ -245,7 +292,12 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
    * Appends the aggregate's uncommitted events, expecting the stream version it was loaded
    * at (a new aggregate: a stream that does not exist yet), then marks them committed.
    */
-  async save(aggregate: T, context: SaveContext = {}): Promise<AppendResult | null> {
+  save(aggregate: T, context: SaveContext = {}): Promise<AppendResult | null> {
+    if (aggregate.uncommittedEvents.length === 0) return Promise.resolve(null);
+    return this.#span('save', aggregate.id, (span) => this.#save(aggregate, context, span));
+  }
+
+  async #save(aggregate: T, context: SaveContext, span: Span): Promise<AppendResult | null> {
     const pending = aggregate.uncommittedEvents;
     if (pending.length === 0) return null;
     const streamId = this.streamIdOf(aggregate.id);
@@ -261,9 +313,14 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
       data: e.data,
       metadata,
     }));
+    span.setAttributes({
+      [A.EVENT_COUNT]: events.length,
+      [A.EXPECTED_VERSION]: String(expected),
+    });
     let result: AppendResult;
     try {
       result = await this.#store.append(streamId, events, expected);
+      span.setAttribute(A.STREAM_VERSION, result.nextExpectedVersion);
     } catch (error) {
       if (ConcurrencyError.isInstance(error)) {
         this.stats.conflicts++;
@@ -288,22 +345,38 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
    * Loads, runs `fn`, saves; on a `ConcurrencyError` loads again and re-runs `fn`, so `fn`
    * must decide from the aggregate it is given (commands re-check their invariants).
    */
-  async update(
+  update(
     aggregateId: string,
     fn: (aggregate: T) => void | Promise<void>,
     options: UpdateOptions = {},
   ): Promise<T> {
     const retries = options.retries ?? 3;
-    for (let attempt = 0; ; attempt++) {
-      const aggregate = await this.load(aggregateId);
-      await fn(aggregate);
-      try {
-        await this.save(aggregate, options.context);
-        return aggregate;
-      } catch (error) {
-        if (!ConcurrencyError.isInstance(error) || attempt >= retries) throw error;
+    return this.#span('update', aggregateId, async (span) => {
+      for (let attempt = 0; ; attempt++) {
+        span.setAttribute(A.RETRIES, attempt);
+        const aggregate = await this.load(aggregateId);
+        await fn(aggregate);
+        try {
+          await this.save(aggregate, options.context);
+          return aggregate;
+        } catch (error) {
+          if (!ConcurrencyError.isInstance(error)) throw error;
+          if (attempt >= retries) {
+            this.#telemetry.logger.warn(
+              {
+                aggregateType: this.#factory.aggregateType,
+                aggregateId,
+                streamId: this.streamIdOf(aggregateId),
+                attempts: attempt + 1,
+                err: error,
+              },
+              'update gave up: the stream kept changing under it',
+            );
+            throw error;
+          }
+        }
       }
-    }
+    });
   }
 
   /** Saves a snapshot of the aggregate as it is now (committed events only). */

@@ -6,6 +6,7 @@ import {
   type Meter,
   type MeterProvider,
   type Span,
+  type SpanOptions,
   SpanStatusCode,
   type Tracer,
   type TracerProvider,
@@ -142,4 +143,26 @@ export function errorType(error: unknown): string {
 
 export function withError(attributes: Attributes, type: string | undefined): Attributes {
   return type === undefined ? attributes : { ...attributes, [FlowraAttributes.ERROR_TYPE]: type };
+}
+
+/**
+ * Runs `fn` in an active span (the parent of whatever it calls that traces), records its
+ * error with the typed name, and ends the span however it settles.
+ */
+export function inSpan<T>(
+  tracer: Tracer,
+  name: string,
+  options: SpanOptions,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  return tracer.startActiveSpan(name, options, async (span) => {
+    try {
+      return await fn(span);
+    } catch (error) {
+      recordError(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
 }

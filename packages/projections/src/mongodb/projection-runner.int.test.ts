@@ -4,6 +4,7 @@ import { describeMongo } from '@flowra/test-mongo-server/vitest';
 import { MongoClient } from 'mongodb';
 import { afterAll } from 'vitest';
 import { projectionRunnerContract } from '../contract/runner.contract.js';
+import { projectionTelemetryScenario } from '../test-support/telemetry-scenario.js';
 import { MongoReadModelStore } from './mongo-read-model-store.js';
 
 describeMongo('projection runner on MongoDB', (mongo) => {
@@ -26,6 +27,25 @@ describeMongo('projection runner on MongoDB', (mongo) => {
       const db = client.db(databaseOf.get(stores.events)!);
       return {
         events: new MongoEventStore(db, { pollIntervalMs: 20 }),
+        readModels: new MongoReadModelStore(db),
+      };
+    },
+  });
+
+  let telemetryDb: string | undefined;
+  projectionTelemetryScenario(`MongoEventStore + MongoReadModelStore (${mongo.server?.label})`, {
+    async producer(telemetry) {
+      const { db } = await mongo.freshDb('otel');
+      telemetryDb = db.databaseName;
+      return new MongoEventStore(db, { pollIntervalMs: 20, ...telemetry });
+    },
+    // The projection's process: a client of its own.
+    async consumer(telemetry) {
+      const client = new MongoClient(mongo.server!.uri);
+      clients.push(client);
+      const db = client.db(telemetryDb!);
+      return {
+        events: new MongoEventStore(db, { pollIntervalMs: 20, ...telemetry }),
         readModels: new MongoReadModelStore(db),
       };
     },
