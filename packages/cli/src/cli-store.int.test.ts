@@ -7,6 +7,9 @@ import { INDEXES } from '@flowra/eventstore-mongo/storage';
 import { ProjectionRunner, defineProjection } from '@flowra/projections';
 import { MongoReadModelStore } from '@flowra/projections/mongodb';
 import { describeMongo } from '@flowra/test-mongo-server/vitest';
+import { context, createTraceState, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import type { Db } from 'mongodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
@@ -27,9 +30,13 @@ function expectCode(result: FlowraResult, code: number): void {
  */
 let awkward = { negZero: -0, nan: Number.NaN, minusInf: Number.NEGATIVE_INFINITY };
 
+/** The span the seed's last append is made in: its events keep its W3C trace context. */
+let seedSpan: { traceparent: string; tracestate: string } | undefined;
+
 /** A small store: the emulator is slow. 3 streams, 14 events, Dates and awkward values in data. */
 async function seed(db: Db): Promise<void> {
-  const store = new MongoEventStore(db);
+  const tracerProvider = new BasicTracerProvider();
+  const store = new MongoEventStore(db, { tracerProvider });
   try {
     for (const chat of ['Chat-1', 'Chat-2', 'Order_7']) {
       await store.append(chat, [
@@ -57,11 +64,26 @@ async function seed(db: Db): Promise<void> {
         { type: 'Read', data: { by: 'u-2' } },
       ]);
     }
-    await store.append('Order_7', [
-      { type: 'Closed', data: {} },
-      { type: 'Archived', data: { inf: awkward.minusInf } },
-      { type: 'Purged', data: {} },
-    ]);
+    const request = tracerProvider.getTracer('seed').startSpan(
+      'request',
+      {},
+      trace.setSpanContext(context.active(), {
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+        spanId: '00f067aa0ba902b7',
+        traceFlags: 1,
+        traceState: createTraceState('flowra=cli'),
+      }),
+    );
+    await context.with(trace.setSpan(context.active(), request), () =>
+      store.append('Order_7', [
+        { type: 'Closed', data: {} },
+        { type: 'Archived', data: { inf: awkward.minusInf } },
+        { type: 'Purged', data: {} },
+      ]),
+    );
+    request.end();
+    const [closed] = await store.getEvents('Order_7', 2);
+    seedSpan = closed!.metadata as typeof seedSpan;
     await store.saveSnapshot({
       streamId: 'Chat-1',
       version: 3,
@@ -85,8 +107,10 @@ describeMongo('flowra against the test server', (mongo) => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'flowra-cli-'));
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   });
   afterAll(async () => {
+    context.disable();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -304,6 +328,16 @@ describeMongo('flowra against the test server', (mongo) => {
     expect(text.trim().split('\n')).toHaveLength(14);
     const viaStdout = await runFlowra(['export', ...target(source)]);
     expect(viaStdout.stdout).toBe(text);
+    // The trace context of the append that wrote them travels with the events.
+    expect(seedSpan?.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+    expect(seedSpan?.tracestate).toBe('flowra=cli');
+    const traced = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { metadata?: Record<string, unknown> })
+      .filter((e) => e.metadata?.tracestate !== undefined);
+    expect(traced).toHaveLength(3);
+    for (const e of traced) expect(e.metadata).toMatchObject(seedSpan!);
 
     const imported = await runFlowra(['import', file, ...target(copy)]);
     expectCode(imported, 0);
