@@ -15,6 +15,10 @@ export interface Config {
   pollIntervalMs: number;
   /** Seed the demo scenario at start; only ever done on the in-memory store. */
   seedDemo: boolean;
+  /** `console`: register the OpenTelemetry SDK and print spans and metrics (default `off`). */
+  otel: 'off' | 'console';
+  /** Flowra's log lines on stderr from this level up (default `warn`). */
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
 export class ConfigError extends Error {
@@ -66,6 +70,16 @@ const EnvSchema = z.object({
   SNAPSHOT_EVERY: integer('SNAPSHOT_EVERY', 1, 100_000, 10),
   POLL_INTERVAL_MS: integer('POLL_INTERVAL_MS', 10, 60_000, 100),
   SEED_DEMO: flag('SEED_DEMO', true),
+  FLOWRA_OTEL: z
+    .enum(['off', 'console'], { message: 'FLOWRA_OTEL must be off or console' })
+    .optional()
+    .default('off'),
+  LOG_LEVEL: z
+    .enum(['debug', 'info', 'warn', 'error', 'silent'], {
+      message: 'LOG_LEVEL must be debug, info, warn, error or silent',
+    })
+    .optional()
+    .default('warn'),
 });
 
 /** The database named in a connection string's path (`mongodb://host/<db>?…`), if any. */
@@ -95,5 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     snapshotEvery: e.SNAPSHOT_EVERY,
     pollIntervalMs: e.POLL_INTERVAL_MS,
     seedDemo: e.SEED_DEMO,
+    otel: e.FLOWRA_OTEL,
+    logLevel: e.LOG_LEVEL,
   };
 }

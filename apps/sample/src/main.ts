@@ -1,8 +1,10 @@
+import { consoleLogger, silentLogger } from '@flowra/eventstore-core';
 import { ConfigError, type Config, loadConfig } from './config.js';
 import { startSample } from './sample.js';
 import { runScenario } from './scenario.js';
 import { listen } from './server.js';
 import { openStorage } from './storage.js';
+import { startConsoleTelemetry } from './telemetry.js';
 
 function readConfig(): Config {
   try {
@@ -15,8 +17,14 @@ function readConfig(): Config {
 }
 
 const config = readConfig();
-const storage = await openStorage(config);
-const sample = await startSample(storage, { snapshotEvery: config.snapshotEvery });
+// Registered before anything else, so the first request is traced too.
+const telemetry = config.otel === 'console' ? startConsoleTelemetry() : undefined;
+const logger =
+  config.logLevel === 'silent'
+    ? silentLogger
+    : consoleLogger({ level: config.logLevel, name: 'flowra-sample' });
+const storage = await openStorage(config, { logger });
+const sample = await startSample(storage, { snapshotEvery: config.snapshotEvery, logger });
 
 // Only an empty, throwaway store is seeded: a MongoDB database keeps what it has.
 if (storage.kind === 'memory' && config.seedDemo) {
@@ -56,6 +64,7 @@ async function shutdown(signal: string): Promise<void> {
   await server.close();
   await sample.close();
   await storage.close();
+  await telemetry?.shutdown();
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

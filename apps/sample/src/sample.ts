@@ -1,3 +1,4 @@
+import type { FlowraLogger } from '@flowra/eventstore-core';
 import { Projections, type RestartPolicy } from '@flowra/projections';
 import type { Hono } from 'hono';
 import type { AppEnv } from './http/app-env.js';
@@ -15,6 +16,8 @@ export interface SampleOptions {
   /** How long a projection's lease lasts: how soon another process takes over (default 10 s). */
   leaseTtlMs?: number;
   log?: (message: string, error?: unknown) => void;
+  /** Where the Flowra packages send their log lines (instead of `log`, for projections). */
+  logger?: FlowraLogger;
 }
 
 /** The running app: HTTP routes over tenant repositories, with the projections kept up to date. */
@@ -40,16 +43,28 @@ export function createProjections(storage: Storage, options: SampleOptions = {})
     ...(options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {}),
     // Short waits keep read-your-own-writes quick while the app idles.
     pollIntervalMs: 100,
-    log: (level, message, fields) => {
-      if (level !== 'info') log(message, fields?.error);
-    },
+    ...(options.logger
+      ? { logger: options.logger }
+      : {
+          log: (
+            level: 'info' | 'warn' | 'error',
+            message: string,
+            fields?: { error?: unknown },
+          ) => {
+            if (level !== 'info') log(message, fields?.error);
+          },
+        }),
   });
 }
 
 /** The composition root: everything the app is made of is wired here and nowhere else. */
 export async function startSample(storage: Storage, options: SampleOptions = {}): Promise<Sample> {
   const { snapshotEvery = 10 } = options;
-  const repositories = new TenantRepositories({ store: storage.store, snapshotEvery });
+  const repositories = new TenantRepositories({
+    store: storage.store,
+    snapshotEvery,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   const projections = createProjections(storage, options);
   projections.start();
   const feed = new LiveFeed(storage.store);

@@ -1,5 +1,10 @@
 import { domainEventDefinitions } from '@flowra/domain';
-import { EventRegistry, type EventStore, InMemoryEventStore } from '@flowra/eventstore-core';
+import {
+  EventRegistry,
+  type EventStore,
+  type FlowraLogger,
+  InMemoryEventStore,
+} from '@flowra/eventstore-core';
 import { type MigrationReport, MongoEventStore } from '@flowra/eventstore-mongo';
 import { type Db, MongoClient } from 'mongodb';
 import type { Config } from './config.js';
@@ -24,8 +29,11 @@ export function domainRegistry() {
   return new EventRegistry().registerAll(domainEventDefinitions);
 }
 
-export function memoryStorage(): Storage {
-  const store = new InMemoryEventStore({ registry: domainRegistry() });
+export function memoryStorage(options: { logger?: FlowraLogger } = {}): Storage {
+  const store = new InMemoryEventStore({
+    registry: domainRegistry(),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   return {
     kind: 'memory',
     description: 'the in-memory store (data lasts until the process exits)',
@@ -41,6 +49,7 @@ export interface MongoStorageOptions {
   pollIntervalMs?: number;
   /** Runs after the store is closed: e.g. closing a client this storage owns. */
   onClose?: () => Promise<void>;
+  logger?: FlowraLogger;
 }
 
 /** Applies the schema first (idempotent, safe from several processes at once). */
@@ -51,6 +60,7 @@ export async function mongoStorage(
   const store = new MongoEventStore(db, {
     registry: domainRegistry(),
     pollIntervalMs: options.pollIntervalMs ?? 100,
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   const migration = await store.migrate();
   const readModels = new MongoReadModelStore(db);
@@ -68,14 +78,18 @@ export async function mongoStorage(
   };
 }
 
-export async function openStorage(config: Config): Promise<Storage> {
-  if (!config.mongodbUri) return memoryStorage();
+export async function openStorage(
+  config: Config,
+  options: { logger?: FlowraLogger } = {},
+): Promise<Storage> {
+  if (!config.mongodbUri) return memoryStorage(options);
   const client = new MongoClient(config.mongodbUri, { serverSelectionTimeoutMS: 10_000 });
   await client.connect();
   try {
     return await mongoStorage(client.db(config.mongodbDb), {
       pollIntervalMs: config.pollIntervalMs,
       onClose: () => client.close(),
+      ...options,
     });
   } catch (error) {
     await client.close();

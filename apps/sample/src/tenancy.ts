@@ -1,5 +1,5 @@
 import { type Chat, ChatAggregate, type Message, MessageAggregate } from '@flowra/domain';
-import type { EventStore } from '@flowra/eventstore-core';
+import type { EventStore, FlowraLogger } from '@flowra/eventstore-core';
 import { LruCache } from '@flowra/eventstore-core/adapter';
 import { EventSourcedRepository, tenantStreamNaming } from '@flowra/repository';
 
@@ -13,6 +13,7 @@ export interface TenantRepositoriesOptions {
   snapshotEvery: number;
   /** Tenants whose repositories (and their aggregate caches) are kept; least recent go first. */
   maxTenants?: number;
+  logger?: FlowraLogger;
 }
 
 /**
@@ -40,17 +41,16 @@ export class TenantRepositories {
   #scope(tenantId: string): TenantScope {
     let scope = this.#tenants.get(tenantId);
     if (!scope) {
-      const { store, snapshotEvery } = this.#options;
-      const naming = tenantStreamNaming(tenantId);
-      const snapshots = { every: snapshotEvery };
+      const { store, snapshotEvery, logger } = this.#options;
+      const shared = {
+        store,
+        naming: tenantStreamNaming(tenantId),
+        snapshots: { every: snapshotEvery },
+        ...(logger ? { logger } : {}),
+      };
       scope = {
-        chats: new EventSourcedRepository({ store, aggregate: ChatAggregate, naming, snapshots }),
-        messages: new EventSourcedRepository({
-          store,
-          aggregate: MessageAggregate,
-          naming,
-          snapshots,
-        }),
+        chats: new EventSourcedRepository({ ...shared, aggregate: ChatAggregate }),
+        messages: new EventSourcedRepository({ ...shared, aggregate: MessageAggregate }),
       };
       this.#tenants.set(tenantId, scope);
     }

@@ -483,7 +483,8 @@ class FeedSubscription implements Subscription {
     this.#inHandler = true;
     const { consumer } = this.settings;
     try {
-      await consumer.process(event, () => this.handler(event));
+      if (this.options.traced === false) await this.handler(event);
+      else await consumer.process(event, () => this.handler(event));
       consumer.recordLag(event.position, this.feed.tail ?? event.position, event.recordedAt);
     } catch (error) {
       throw new HandlerFailure(error);

@@ -79,6 +79,11 @@ export interface SubscribeOptions {
    * spans and lag gauges) and in log lines.
    */
   name?: string;
+  /**
+   * `false`: handler calls are not consumer spans (a subscription used as a wake-up signal,
+   * whose handler does no work worth a span). Lag gauges are still reported. Default true.
+   */
+  traced?: boolean;
   /** Catch up on every event after this position, then go live. Omit to get only new events. */
   fromPosition?: number;
   /** Only these event types are handed to the handler. */

@@ -180,7 +180,8 @@ export class ProjectionRunner {
         this.#seenHead = Math.max(this.#seenHead, event.position);
         this.#wake.wake?.();
       },
-      { onError: () => {} },
+      // Only a wake-up: the handler calls worth a span are the projection's own.
+      { name: `${this.name}:wake-up`, traced: false, onError: () => {} },
     );
     this.#loop = this.#run().finally(() => {
       this.#loop = undefined;

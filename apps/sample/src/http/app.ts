@@ -12,6 +12,7 @@ import type { LiveFeed } from './live-feed.js';
 import { messageRoutes } from './message-routes.js';
 import { PAGE_HTML } from './page.js';
 import { requireScope } from './scope.js';
+import { traceRequests } from './trace-requests.js';
 
 export interface AppDependencies {
   storage: Storage;
@@ -26,6 +27,7 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
   const { storage, repositories, projections, feed, log = console.error } = deps;
   const app = new Hono<AppEnv>();
 
+  app.use(traceRequests());
   app.onError(onError(log));
   app.notFound((c) =>
     c.json({ code: 'NOT_FOUND', message: `No route for ${c.req.method} ${c.req.path}` }, 404),

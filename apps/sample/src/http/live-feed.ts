@@ -63,7 +63,7 @@ export class LiveFeed {
           listener.wake?.();
         }
       },
-      { fromPosition: this.#position, onError: () => {} },
+      { name: 'live-feed', fromPosition: this.#position, onError: () => {} },
     );
   }
 

@@ -211,24 +211,37 @@ export function telemetryContract(name: string, options: TelemetryContractOption
       },
     );
 
-    it('reads are spans with the events they handed out', t, async ({ skip }) => {
-      const otel = needsSdk(skip);
-      if (!otel) return;
-      const s = await store();
-      const id = uniqueStreamId('otel');
-      const { position } = await s.append(id, newEvents(4));
-      await collect(s.readStream(id, { fromVersion: 2 }));
-      await collect(s.readAll({ fromPosition: position - 2 }));
-      const spans = otel.spans();
-      const stream = only(spans, (x) => x.attributes[A.operation] === 'readStream');
-      expect(stream.attributes).toMatchObject({
-        [A.system]: options.system,
-        [A.stream]: id,
-        [A.read]: 3,
-      });
-      const all = only(spans, (x) => x.attributes[A.operation] === 'readAll');
-      expect(all.attributes[A.read]).toBe(2);
-    });
+    it(
+      'reads within a traced operation are spans with the events they handed out',
+      t,
+      async ({ skip }) => {
+        const otel = needsSdk(skip);
+        if (!otel) return;
+        const s = await store();
+        const id = uniqueStreamId('otel');
+        const { position } = await s.append(id, newEvents(4));
+        // On their own (a poller, a projection's loop), reads are not traced.
+        await collect(s.readStream(id));
+        await collect(s.readAll({ fromPosition: position - 2 }));
+        expect(otel.spans().filter((x) => x.attributes[A.operation] !== 'append')).toEqual([]);
+        const parent = tracer().startSpan('load');
+        await context.with(trace.setSpan(context.active(), parent), async () => {
+          await collect(s.readStream(id, { fromVersion: 2 }));
+          await collect(s.readAll({ fromPosition: position - 2 }));
+        });
+        parent.end();
+        const spans = otel.spans();
+        const stream = only(spans, (x) => x.attributes[A.operation] === 'readStream');
+        expect(stream.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
+        expect(stream.attributes).toMatchObject({
+          [A.system]: options.system,
+          [A.stream]: id,
+          [A.read]: 3,
+        });
+        const all = only(spans, (x) => x.attributes[A.operation] === 'readAll');
+        expect(all.attributes[A.read]).toBe(2);
+      },
+    );
 
     it('appends are measured: duration, events appended', t, async ({ skip }) => {
       const otel = needsSdk(skip);
@@ -270,13 +283,25 @@ export function telemetryContract(name: string, options: TelemetryContractOption
           },
           { name: 'audit', fromPosition: await producer.headPosition() },
         );
+        let quietSeen = 0;
+        const quiet = consumer.subscribe(
+          (event) => {
+            if (event.streamId === id) quietSeen++;
+          },
+          { name: 'quiet', traced: false, fromPosition: await producer.headPosition() },
+        );
         const request = tracer().startSpan('request');
         await context.with(trace.setSpan(context.active(), request), () =>
           producer.append(id, newEvents(2)),
         );
         request.end();
-        await waitFor(() => seen.length === 2, 10_000, 'both events delivered');
+        await waitFor(() => seen.length === 2 && quietSeen === 2, 10_000, 'both events delivered');
         await sub.close();
+        await quiet.close();
+        expect(
+          otel.spans().filter((x) => x.attributes['messaging.consumer.group.name'] === 'quiet'),
+          'a subscription with traced: false makes no consumer spans',
+        ).toEqual([]);
         const spans = otel.spans();
         const append = only(
           spans,
@@ -322,7 +347,12 @@ export function telemetryContract(name: string, options: TelemetryContractOption
         (event) => {
           if (event.streamId === id) throw new RangeError('handler failed');
         },
-        { name: 'failing', onError: (error) => void (stopped = error) },
+        {
+          name: 'failing',
+          onError: (error) => {
+            stopped = error;
+          },
+        },
       );
       await s.append(id, newEvents(1));
       await waitFor(() => stopped !== undefined, 10_000, 'the subscription to stop');

@@ -5,7 +5,11 @@ import { Telemetry, type TelemetryOptions, recordError, withError } from './tele
 import { traceCarrierOf, withTraceCarrier } from './trace-context.js';
 
 /** Failures after which the store stopped trying: an operator wants to hear of them. */
-const GAVE_UP = new Set(['AppendTimeoutError', 'AppendOutcomeUnknownError', 'StoreUnavailableError']);
+const GAVE_UP = new Set([
+  'AppendTimeoutError',
+  'AppendOutcomeUnknownError',
+  'StoreUnavailableError',
+]);
 
 /** What a store's placement of an append learnt, for its span and metrics. */
 export interface AppendStats {
@@ -123,8 +127,10 @@ export class StoreTelemetry extends Telemetry {
 
   /**
    * A read in a span from its first step to its end (or the caller leaving it early), with
-   * the number of events handed out. When nothing records the span, the source's own
-   * iterator is handed out, so an untraced read costs one span start per read, not per event.
+   * the number of events handed out, when it is part of a traced operation (a span is active:
+   * a request, a repository load). Reads on their own are not traced: a poller or a projection
+   * reading the log in a loop would otherwise fill traces with a root span per poll. When
+   * nothing records, the source's own iterator is handed out: no cost per event.
    */
   read<T>(
     operation: 'readStream' | 'readAll',
@@ -133,6 +139,7 @@ export class StoreTelemetry extends Telemetry {
   ): AsyncIterable<T> {
     return {
       [Symbol.asyncIterator]: (): AsyncIterator<T> => {
+        if (!trace.getSpan(context.active())) return source[Symbol.asyncIterator]();
         const span = this.#start(
           operation,
           streamId === undefined ? {} : { [A.STREAM_ID]: String(streamId) },
@@ -174,12 +181,13 @@ export class StoreTelemetry extends Telemetry {
     };
   }
 
-  /** A read that hands out an array (`getEvents`), in a span with the events returned. */
+  /** A read that hands out an array (`getEvents`), traced like `read`. */
   async readArray<T>(
     operation: string,
     streamId: string,
     run: () => Promise<readonly T[]> | readonly T[],
   ): Promise<T[]> {
+    if (!trace.getSpan(context.active())) return (await run()) as T[];
     const span = this.#start(operation, { [A.STREAM_ID]: String(streamId) });
     try {
       const events = (await run()) as T[];
