@@ -11,7 +11,20 @@ describe('loadConfig', () => {
       snapshotEvery: 10,
       pollIntervalMs: 100,
       seedDemo: true,
+      otel: 'off',
+      logLevel: 'warn',
     });
+  });
+
+  it('FLOWRA_OTEL and LOG_LEVEL take their named values only', () => {
+    expect(loadConfig({ FLOWRA_OTEL: 'console', LOG_LEVEL: 'info' })).toMatchObject({
+      otel: 'console',
+      logLevel: 'info',
+    });
+    expect(() => loadConfig({ FLOWRA_OTEL: 'jaeger' })).toThrow(
+      'FLOWRA_OTEL must be off or console',
+    );
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow('LOG_LEVEL must be debug');
   });
 
   it('reads every variable; empty values count as unset', () => {
