@@ -20,9 +20,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PACKAGES = ['domain', 'eventstore-core', 'eventstore-mongo', 'repository', 'projections', 'cli'];
+// The newest end also installs the OpenTelemetry SDK, so the telemetry contract runs from the
+// tarballs; the oldest goes without it, where that contract must skip with its reason.
+const OTEL_SDK = ['sdk-trace-base', 'sdk-metrics', 'context-async-hooks'].map(
+  (name) => `@opentelemetry/${name}@2.12.1`,
+);
 const MATRIX = [
-  { label: 'oldest', zod: '4.0.0', mongodb: '6.0.0' },
-  { label: 'newest', zod: '4.6.7', mongodb: '7.9.1' },
+  { label: 'oldest', zod: '4.0.0', mongodb: '6.0.0', otel: '1.9.0', sdk: [] },
+  { label: 'newest', zod: '4.6.7', mongodb: '7.9.1', otel: '1.9.1', sdk: OTEL_SDK },
 ];
 const TOOLS = { typescript: '5.9.3', '@types/node': '20.19.43', tsx: '4.23.15', vitest: '4.1.12' };
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -142,7 +147,7 @@ function readmeExample(pkg) {
 }
 
 const consumer = join(root, 'scripts', 'consumer');
-for (const { label, zod, mongodb } of MATRIX) {
+for (const { label, zod, mongodb, otel, sdk } of MATRIX) {
   const project = join(work, `consumer-${label}`);
   mkdirSync(project);
   writeFileSync(
@@ -161,11 +166,13 @@ for (const { label, zod, mongodb } of MATRIX) {
     ...Object.values(tarballs),
     `zod@${zod}`,
     `mongodb@${mongodb}`,
+    `@opentelemetry/api@${otel}`,
+    ...sdk,
     ...Object.entries(TOOLS).map(([n, v]) => `${n}@${v}`),
   ];
   if (
     !check(
-      `consumer (${label}: zod ${zod}, mongodb ${mongodb}): npm install`,
+      `consumer (${label}: zod ${zod}, mongodb ${mongodb}, @opentelemetry/api ${otel}): npm install`,
       'npm',
       ['install', '--no-audit', '--no-fund', '--loglevel=error', ...deps],
       project,
@@ -173,9 +180,9 @@ for (const { label, zod, mongodb } of MATRIX) {
   )
     continue;
   check(
-    `consumer (${label}): one copy of mongodb and zod`,
+    `consumer (${label}): one copy of mongodb, zod and @opentelemetry/api`,
     'npm',
-    ['ls', 'mongodb', 'zod'],
+    ['ls', 'mongodb', 'zod', '@opentelemetry/api'],
     project,
   );
   check(

@@ -17,6 +17,7 @@ import {
   PROJECTION_SIZES,
 } from './bench-projections.js';
 import { benchRepository, type RepositoryResult } from './bench-repository.js';
+import { benchTelemetryInMemory, benchTelemetryMongo } from './bench-telemetry.js';
 import type { Measurement } from './measurement.js';
 import { startMongoTarget } from './mongo-target.js';
 import {
@@ -40,6 +41,7 @@ const notes: string[] = [
   'cpu_*_adapter_vs_raw are the median CPU time of this process (process.cpuUsage, user + system) per run, adapter over raw driver doing the same work on the same server: what the adapter costs the client, whatever the server takes. multiprocess4_vs_single_throughput is appends/s of 4 writer processes together over 1 (each with its own client, on streams of its own).',
   'Ratios *_adapter_vs_raw and load10k_snapshot_vs_replay are median time of the first over the second (below 1: the first is faster); concurrent8_adapter_vs_raw_throughput is appends/s of the adapter over the raw driver (above 1: the adapter is faster).',
   "projection_apply_vs_raw_bulkwrite is median time of our ProjectionRunner (fresh projection, start() to waitFor(head), into a MongoReadModelStore) over the raw driver reading the same commits with one cursor and writing the same per-stream documents with bulkWrite upserts, per 500 events; the runner also reads each batch's documents first, writes conditionally and moves a fenced checkpoint, which the baseline does not.",
+  'cpu_otel_off_*_vs_uninstrumented: CPU time of in-memory appends through the instrumented append() with no OpenTelemetry SDK registered over the same appends through appendSync() (what append() was before the instrumentation), same process. cpu_otel_sdk_*_vs_off: with an SDK registered (every span sampled, BatchSpanProcessor to an exporter that drops them, metrics aggregated, async-hooks context) over no SDK.',
   'The stores run from their TypeScript sources through tsx, whose keepNames transform adds some overhead on hot paths compared with the tsup build.',
 ];
 const ratios = Object.fromEntries(RATIO_NAMES.map((n) => [n, null])) as Ratios;
@@ -59,6 +61,10 @@ let repositoryRatioFrom: RepositoryResult | undefined;
 try {
   section('in-memory store');
   rows.push(...(await benchInMemory(IN_MEMORY_SIZES[mode])));
+  section('OpenTelemetry overhead on the in-memory store');
+  const otelMemory = await benchTelemetryInMemory(args.quick);
+  rows.push(...otelMemory.rows);
+  Object.assign(ratios, otelMemory.ratios);
   section('repository on the in-memory store');
   const memStore = new InMemoryEventStore();
   const memRepo = await benchRepository(memStore, 'in-memory', {
@@ -107,6 +113,14 @@ try {
           `Quick mode: load1000 measured on ${sizes.streamEvents} events, readall10k on ${sizes.logEvents}.`,
         );
       }
+
+      section('OpenTelemetry overhead on MongoDB appends');
+      const otelMongo = await benchTelemetryMongo(
+        client.db(target.freshDbName('bench_otel')),
+        args.quick,
+      );
+      rows.push(...otelMongo.rows);
+      Object.assign(ratios, otelMongo.ratios);
 
       section('MongoDB concurrency');
       const monitored = await target.connect({ monitorCommands: true, maxPoolSize: 32 });

@@ -14,6 +14,11 @@ export const RATIO_NAMES = [
   'cpu_load1000_adapter_vs_raw',
   'cpu_readall10k_adapter_vs_raw',
   'multiprocess4_vs_single_throughput',
+  'cpu_otel_off_append1_vs_uninstrumented',
+  'cpu_otel_off_append100_vs_uninstrumented',
+  'cpu_otel_sdk_append1_vs_off',
+  'cpu_otel_sdk_append100_vs_off',
+  'cpu_otel_sdk_mongo_append100_vs_off',
 ] as const;
 export type RatioName = (typeof RATIO_NAMES)[number];
 export type Ratios = Record<RatioName, number | null>;

@@ -51,6 +51,7 @@ export class ConsumerTelemetry extends Telemetry {
 
   /** Runs `handle` for `event` in a consumer span linked to the event's producer span. */
   async process<T>(event: RecordedEvent, handle: () => T | Promise<T>): Promise<T> {
+    if (this.tracingOff) return handle();
     const producer = traceContextOf(event);
     const links: Link[] | undefined = producer ? [{ context: producer }] : undefined;
     // Attributes are set once the span is known to record: an untraced handler call must
@@ -85,6 +86,7 @@ export class ConsumerTelemetry extends Telemetry {
   /** The lag after handling events up to `position`, of an event recorded at `recordedAt`. */
   recordLag(position: number, head: number, recordedAt: Date | undefined): void {
     const instruments = this.instruments;
+    if (!instruments.live) return;
     const [events, seconds] =
       this.#kind === 'projection'
         ? [instruments.projectionLagEvents, instruments.projectionLagSeconds]

@@ -1,7 +1,14 @@
 import { type Attributes, type Span, SpanKind, context, trace } from '@opentelemetry/api';
 import type { AppendResult, ExpectedVersion } from '../types.js';
 import { FlowraAttributes as A } from './attributes.js';
-import { Telemetry, type TelemetryOptions, recordError, withError } from './telemetry.js';
+import { silentLogger } from './logger.js';
+import {
+  type Instruments,
+  Telemetry,
+  type TelemetryOptions,
+  recordError,
+  withError,
+} from './telemetry.js';
 import { traceCarrierOf, withTraceCarrier } from './trace-context.js';
 
 /** Failures after which the store stopped trying: an operator wants to hear of them. */
@@ -64,13 +71,32 @@ export class StoreTelemetry extends Telemetry {
   /**
    * An append in a span of its own. When the span has a valid context (an SDK is registered,
    * or a caller's span is active), its W3C trace context is added to each event's metadata,
-   * so whoever handles the event later can link back to it.
+   * so whoever handles the event later can link back to it. With no SDK and no logger the
+   * append runs as it is: no span, no clock reads, no allocation.
    */
-  async append<E>(
+  append<E>(
     streamId: string,
     expectedVersion: ExpectedVersion,
     events: readonly E[],
     run: (events: readonly E[], stats: AppendStats) => AppendResult | Promise<AppendResult>,
+  ): Promise<AppendResult> {
+    const instruments = this.instruments;
+    if (this.tracingOff && !instruments.live && this.logger === silentLogger) {
+      try {
+        return Promise.resolve(run(events, {}));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.#tracedAppend(streamId, expectedVersion, events, run, instruments);
+  }
+
+  async #tracedAppend<E>(
+    streamId: string,
+    expectedVersion: ExpectedVersion,
+    events: readonly E[],
+    run: (events: readonly E[], stats: AppendStats) => AppendResult | Promise<AppendResult>,
+    instruments: Instruments,
   ): Promise<AppendResult> {
     const count = Array.isArray(events) ? events.length : 0;
     const span = this.#start('append', {
@@ -81,7 +107,7 @@ export class StoreTelemetry extends Telemetry {
     const carrier = traceCarrierOf(span.spanContext());
     const input = carrier && Array.isArray(events) ? withTraceCarrier(events, carrier) : events;
     const stats: AppendStats = {};
-    const started = performance.now();
+    const started = instruments.live ? performance.now() : 0;
     let failure: string | undefined;
     try {
       const result = span.isRecording()
@@ -93,13 +119,13 @@ export class StoreTelemetry extends Telemetry {
           [A.LOG_POSITION]: result.position,
         });
       }
-      this.instruments.eventsAppended.add(count, this.#metricBase);
+      instruments.eventsAppended.add(count, this.#metricBase);
       return result;
     } catch (error) {
       failure = recordError(span, error);
       if (failure === 'ConcurrencyError') {
         span.setAttribute(A.CONFLICT, true);
-        this.instruments.appendConflicts.add(1, this.#metricBase);
+        instruments.appendConflicts.add(1, this.#metricBase);
       } else if (GAVE_UP.has(failure)) {
         this.logger.warn(
           { streamId, expectedVersion, events: count, errorType: failure, err: error },
@@ -108,7 +134,6 @@ export class StoreTelemetry extends Telemetry {
       }
       throw error;
     } finally {
-      const instruments = this.instruments;
       if (stats.placementRetries !== undefined) {
         span.setAttribute(A.PLACEMENT_RETRIES, stats.placementRetries);
         instruments.placementRetries.record(stats.placementRetries, this.#metricBase);
@@ -118,10 +143,12 @@ export class StoreTelemetry extends Telemetry {
         instruments.batchSize.record(stats.batchSize, this.#metricBase);
       }
       span.end();
-      instruments.appendDuration.record(
-        (performance.now() - started) / 1000,
-        withError(this.#metricBase, failure),
-      );
+      if (instruments.live) {
+        instruments.appendDuration.record(
+          (performance.now() - started) / 1000,
+          withError(this.#metricBase, failure),
+        );
+      }
     }
   }
 
@@ -139,7 +166,9 @@ export class StoreTelemetry extends Telemetry {
   ): AsyncIterable<T> {
     return {
       [Symbol.asyncIterator]: (): AsyncIterator<T> => {
-        if (!trace.getSpan(context.active())) return source[Symbol.asyncIterator]();
+        if (this.tracingOff || !trace.getSpan(context.active())) {
+          return source[Symbol.asyncIterator]();
+        }
         const span = this.#start(
           operation,
           streamId === undefined ? {} : { [A.STREAM_ID]: String(streamId) },
@@ -187,7 +216,7 @@ export class StoreTelemetry extends Telemetry {
     streamId: string,
     run: () => Promise<readonly T[]> | readonly T[],
   ): Promise<T[]> {
-    if (!trace.getSpan(context.active())) return (await run()) as T[];
+    if (this.tracingOff || !trace.getSpan(context.active())) return (await run()) as T[];
     const span = this.#start(operation, { [A.STREAM_ID]: String(streamId) });
     try {
       const events = (await run()) as T[];

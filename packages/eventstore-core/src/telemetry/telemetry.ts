@@ -8,8 +8,10 @@ import {
   type Span,
   type SpanOptions,
   SpanStatusCode,
+  ProxyTracerProvider,
   type Tracer,
   type TracerProvider,
+  createNoopMeter,
   metrics,
   trace,
 } from '@opentelemetry/api';
@@ -27,7 +29,13 @@ export interface TelemetryOptions {
   logger?: FlowraLogger;
 }
 
+/** What the API hands out when no SDK is registered: how a store tells it may skip the work. */
+const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
+const NOOP_HISTOGRAM = createNoopMeter().createHistogram('flowra.noop');
+
 export interface Instruments {
+  /** False when these are the API's no-ops (no meter provider registered). */
+  live: boolean;
   appendDuration: Histogram;
   eventsAppended: Counter;
   appendConflicts: Counter;
@@ -46,12 +54,14 @@ const DURATION_BUCKETS = [
 const COUNT_BUCKETS = [0, 1, 2, 4, 8, 16, 32, 64, 128];
 
 function createInstruments(meter: Meter): Instruments {
+  const appendDuration = meter.createHistogram(FlowraMetrics.APPEND_DURATION, {
+    description: 'Duration of appends, from the call to the settled result',
+    unit: 's',
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
   return {
-    appendDuration: meter.createHistogram(FlowraMetrics.APPEND_DURATION, {
-      description: 'Duration of appends, from the call to the settled result',
-      unit: 's',
-      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-    }),
+    live: appendDuration !== NOOP_HISTOGRAM,
+    appendDuration,
     eventsAppended: meter.createCounter(FlowraMetrics.EVENTS_APPENDED, {
       description: 'Events written by appends',
       unit: '{event}',
@@ -102,14 +112,28 @@ export class Telemetry {
   readonly logger: FlowraLogger;
   readonly #scope: string;
   readonly #meterProvider: MeterProvider | undefined;
+  readonly #tracerProvider: TracerProvider | undefined;
   #instrumentsOf: MeterProvider | undefined;
   #instruments: Instruments | undefined;
 
   constructor(scope: string, options: TelemetryOptions = {}) {
     this.#scope = scope;
     this.tracer = (options.tracerProvider ?? trace).getTracer(scope);
+    this.#tracerProvider = options.tracerProvider;
     this.#meterProvider = options.meterProvider;
     this.logger = options.logger ?? silentLogger;
+  }
+
+  /**
+   * True while no tracer provider is registered (and none was given): a span could only be a
+   * no-op, so hot paths skip making one. Checked per call, so a later registration counts.
+   */
+  get tracingOff(): boolean {
+    if (this.#tracerProvider) return false;
+    const provider = trace.getTracerProvider();
+    return (
+      provider instanceof ProxyTracerProvider && provider.getDelegate() === NOOP_TRACER_PROVIDER
+    );
   }
 
   get instruments(): Instruments {

@@ -1,4 +1,5 @@
 import {
+  INVALID_TRACEID,
   type SpanContext,
   TraceFlags,
   createTraceState,
@@ -17,7 +18,8 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /** The `traceparent` (and `tracestate`) of a span context, undefined when it is not valid. */
 export function traceCarrierOf(context: SpanContext): TraceCarrier | undefined {
-  if (!isSpanContextValid(context)) return undefined;
+  // The no-op span's context, every untraced append: answered without the validity regexes.
+  if (context.traceId === INVALID_TRACEID || !isSpanContextValid(context)) return undefined;
   const flags = (context.traceFlags & 0xff).toString(16).padStart(2, '0');
   const traceparent = `00-${context.traceId}-${context.spanId}-${flags}`;
   const tracestate = context.traceState?.serialize();
