@@ -137,7 +137,16 @@ export async function benchTelemetryMongo(db: Db, quick: boolean): Promise<Telem
   };
   const plain = new MongoEventStore(db);
   const off = await run('no SDK registered', plain);
-  await plain.close();
+  // Async-hooks context propagation alone slows every promise of the driver: its share of
+  // the SDK's cost, which any traced application pays whatever library it uses.
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  let hooks: Measurement;
+  try {
+    hooks = await run('async-hooks context manager only', plain);
+  } finally {
+    context.disable();
+    await plain.close();
+  }
   const otel = sdk();
   let on: Measurement;
   const traced = new MongoEventStore(db, otel.telemetry);
@@ -148,7 +157,10 @@ export async function benchTelemetryMongo(db: Db, quick: boolean): Promise<Telem
     await otel.shutdown();
   }
   return {
-    rows: [off, on],
-    ratios: { cpu_otel_sdk_mongo_append100_vs_off: ratio(on.cpu_median_ms, off.cpu_median_ms) },
+    rows: [off, hooks, on],
+    ratios: {
+      cpu_otel_sdk_mongo_append100_vs_off: ratio(on.cpu_median_ms, off.cpu_median_ms),
+      cpu_otel_context_only_mongo_append100_vs_off: ratio(hooks.cpu_median_ms, off.cpu_median_ms),
+    },
   };
 }

@@ -19,6 +19,7 @@ export const RATIO_NAMES = [
   'cpu_otel_sdk_append1_vs_off',
   'cpu_otel_sdk_append100_vs_off',
   'cpu_otel_sdk_mongo_append100_vs_off',
+  'cpu_otel_context_only_mongo_append100_vs_off',
 ] as const;
 export type RatioName = (typeof RATIO_NAMES)[number];
 export type Ratios = Record<RatioName, number | null>;
