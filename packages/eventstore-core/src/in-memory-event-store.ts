@@ -16,7 +16,7 @@ import type {
   Subscription,
 } from './types.js';
 import { assertNonNegativeInteger, assertStreamId, assertTypes } from './asserts.js';
-import { prepareAppend } from './prepare-events.js';
+import { type PreparedEvent, prepareAppend } from './prepare-events.js';
 import { validateReadAllOptions, validateReadStreamOptions } from './read-options.js';
 import { prepareSnapshot } from './snapshot-input.js';
 
@@ -74,6 +74,12 @@ interface StreamState {
   versionById: Map<string, number> | undefined;
 }
 
+/** Ids made here cannot clash with anything stored, so only a caller's own ids are looked up. */
+function hasCallerIds(prepared: readonly PreparedEvent[]): boolean {
+  for (let i = 0; i < prepared.length; i++) if (!prepared[i]!.generatedId) return true;
+  return false;
+}
+
 function indexOf(stream: StreamState): Map<string, number> {
   if (!stream.versionById) {
     stream.versionById = new Map();
@@ -91,14 +97,14 @@ export class InMemoryEventStore implements EventStore {
   readonly #streams = new Map<string, StreamState>();
   readonly #snapshots = new Map<string, AggregateSnapshot>();
   readonly #registry: EventRegistry<any> | undefined;
-  readonly #clock: () => Date;
+  readonly #clock: (() => Date) | undefined;
   /** Every append wakes it, so it never polls. */
   readonly #feed: LogFeed;
   #closed = false;
 
   constructor(options: InMemoryEventStoreOptions = {}) {
     this.#registry = options.registry;
-    this.#clock = options.clock ?? (() => new Date());
+    this.#clock = options.clock;
     this.#feed = new LogFeed({
       readPage: (after, limit) => {
         const page = this.#log.slice(after, after + limit);
@@ -132,8 +138,8 @@ export class InMemoryEventStore implements EventStore {
     const prepared = prepareAppend(streamId, events, expectedVersion, this.#registry);
 
     const stream = this.#streams.get(streamId);
-    const actual = stream?.events.length ?? 0;
-    if (stream && prepared.some((e) => !e.generatedId)) {
+    const actual = stream === undefined ? 0 : stream.events.length;
+    if (stream !== undefined && hasCallerIds(prepared)) {
       const index = indexOf(stream);
       const first = index.get(prepared[0]!.eventId);
       if (first !== undefined) {
@@ -144,16 +150,23 @@ export class InMemoryEventStore implements EventStore {
       }
     }
     assertExpectedVersionMet(streamId, expectedVersion, actual);
-    if (prepared.length === 0) {
+    const count = prepared.length;
+    if (count === 0) {
       return { nextExpectedVersion: actual, position: stream?.events.at(-1)?.position ?? 0 };
     }
 
     const target: StreamState = stream ?? { events: [], versionById: undefined };
     const index = target.versionById;
+    const log = this.#log;
+    const streamEvents = target.events;
     // One frozen Date for the batch: its events were recorded at the same instant.
-    const recordedAt = Object.freeze(new Date(this.#clock().getTime()));
-    for (let i = 0; i < prepared.length; i++) {
+    const recordedAt = Object.freeze(
+      this.#clock === undefined ? new Date() : new Date(this.#clock().getTime()),
+    );
+    let position = log.length;
+    for (let i = 0; i < count; i++) {
       const e = prepared[i]!;
+      position++;
       const recorded: RecordedEvent = Object.freeze({
         eventId: e.eventId,
         streamId,
@@ -161,16 +174,16 @@ export class InMemoryEventStore implements EventStore {
         data: e.data,
         metadata: e.metadata,
         version: actual + i + 1,
-        position: this.#log.length + 1,
+        position,
         recordedAt,
       });
-      this.#log.push(recorded);
-      target.events.push(recorded);
-      index?.set(e.eventId, recorded.version);
+      log.push(recorded);
+      streamEvents.push(recorded);
+      if (index !== undefined) index.set(e.eventId, recorded.version);
     }
-    if (!stream) this.#streams.set(streamId, target);
+    if (stream === undefined) this.#streams.set(streamId, target);
     this.#feed.wake();
-    return { nextExpectedVersion: actual + prepared.length, position: this.#log.length };
+    return { nextExpectedVersion: actual + count, position };
   }
 
   #replayRetry(
