@@ -91,6 +91,34 @@ function copyArray(
   return freeze ? Object.freeze(out) : out;
 }
 
+/**
+ * Key lists lately found valid. The events of a batch mostly share a shape or two (the data,
+ * the metadata), so comparing a list with these is usually all a key check costs.
+ */
+const knownKeyLists: (readonly string[])[] = [[], [], [], []];
+let nextKnown = 0;
+
+function isKnownKeyList(keys: readonly string[]): boolean {
+  for (let k = 0; k < knownKeyLists.length; k++) {
+    const known = knownKeyLists[k]!;
+    if (known.length !== keys.length) continue;
+    let i = 0;
+    while (i < keys.length && keys[i] === known[i]) i++;
+    if (i === keys.length) return true;
+  }
+  return false;
+}
+
+function checkKeys(keys: readonly string[], site: DataSite): void {
+  for (const key of keys) {
+    if (key.includes('\0') || !isWellFormedString(key)) {
+      fail(site, 'key contains a NUL or a lone surrogate', key);
+    }
+  }
+  knownKeyLists[nextKnown] = keys;
+  nextKnown = (nextKnown + 1) % knownKeyLists.length;
+}
+
 function copyObject(
   source: Record<string, unknown>,
   site: DataSite,
@@ -101,13 +129,11 @@ function copyObject(
   // Own enumerable string keys, what `for…in` with an own-property check yields, without
   // that check per key.
   const keys = Object.keys(source);
+  if (!isKnownKeyList(keys)) checkKeys(keys, site);
   ancestors.push(source);
   const out: Record<string, unknown> = {};
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    if (key.includes('\0') || !isWellFormedString(key)) {
-      fail(site, 'key contains a NUL or a lone surrogate', key);
-    }
     const value = source[key];
     let item: unknown = value;
     // Numbers, booleans and well-formed strings are most of any event: no path bookkeeping.
