@@ -19,43 +19,13 @@ import { assertNonNegativeInteger, assertStreamId, assertTypes } from './asserts
 import { type PreparedEvent, prepareAppend } from './prepare-events.js';
 import { validateReadAllOptions, validateReadStreamOptions } from './read-options.js';
 import { prepareSnapshot } from './snapshot-input.js';
-
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
-
-/**
- * An async iterable over a synchronous source: one settled promise per item instead of an
- * async generator's chain, which is what lets reads reach millions of events a second.
- * `open` runs on the first `next()`, so bad arguments reject there, as a generator's would.
- */
-function lazyIterable<T>(open: () => () => T | undefined): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator](): AsyncIterator<T> {
-      let pull: (() => T | undefined) | undefined;
-      let finished = false;
-      return {
-        next(): Promise<IteratorResult<T>> {
-          if (finished) return Promise.resolve(DONE);
-          try {
-            pull ??= open();
-            const value = pull();
-            if (value === undefined) {
-              finished = true;
-              return Promise.resolve(DONE);
-            }
-            return Promise.resolve({ done: false, value });
-          } catch (error) {
-            finished = true;
-            return Promise.reject(error);
-          }
-        },
-        return(): Promise<IteratorResult<T>> {
-          finished = true;
-          return Promise.resolve(DONE);
-        },
-      };
-    },
-  };
-}
+import {
+  CursorIterable,
+  type LogRange,
+  LogCursor,
+  type StreamRange,
+  StreamCursor,
+} from './read-cursors.js';
 
 export interface InMemoryEventStoreOptions {
   /** Validates appends and upcasts reads when given. */
@@ -97,13 +67,17 @@ export class InMemoryEventStore implements EventStore {
   readonly #streams = new Map<string, StreamState>();
   readonly #snapshots = new Map<string, AggregateSnapshot>();
   readonly #registry: EventRegistry<any> | undefined;
+  /** What reads hand each event to (upcasting): nothing without a registry. */
+  readonly #decodeEvent: ((event: RecordedEvent) => RecordedEvent) | undefined;
   readonly #clock: (() => Date) | undefined;
   /** Every append wakes it, so it never polls. */
   readonly #feed: LogFeed;
   #closed = false;
 
   constructor(options: InMemoryEventStoreOptions = {}) {
-    this.#registry = options.registry;
+    const registry = options.registry;
+    this.#registry = registry;
+    this.#decodeEvent = registry ? (event) => registry.decode(event) : undefined;
     this.#clock = options.clock;
     this.#feed = new LogFeed({
       readPage: (after, limit) => {
@@ -217,43 +191,26 @@ export class InMemoryEventStore implements EventStore {
   }
 
   readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
-    return lazyIterable(() => {
+    const open = (): StreamRange => {
       this.#assertOpen('readStream');
       const { fromVersion, direction, maxCount } = validateReadStreamOptions(streamId, options);
       const events = this.#streams.get(streamId)?.events ?? [];
       const lowest = Math.max(0, fromVersion - 1);
       const count = Math.min(maxCount, Math.max(0, events.length - lowest));
-      let i = direction === 'forwards' ? lowest : events.length - 1;
-      const step = direction === 'forwards' ? 1 : -1;
-      let left = count;
-      return () => {
-        if (left <= 0) return undefined;
-        left--;
-        const event = events[i]!;
-        i += step;
-        return this.#decode(event);
-      };
-    });
+      return direction === 'forwards'
+        ? { events, first: lowest, step: 1, count }
+        : { events, first: events.length - 1, step: -1, count };
+    };
+    return new CursorIterable(StreamCursor, open, this.#decodeEvent);
   }
 
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
-    return lazyIterable(() => {
+    const open = (): LogRange => {
       this.#assertOpen('readAll');
       const { fromPosition, maxCount, types } = validateReadAllOptions(options);
-      const log = this.#log;
-      let i = fromPosition;
-      let left = maxCount;
-      // The log only grows, so reading up to its current end sees appends made meanwhile.
-      return () => {
-        while (left > 0 && i < log.length) {
-          const event = log[i++]!;
-          if (types && !types.has(event.type)) continue;
-          left--;
-          return this.#decode(event);
-        }
-        return undefined;
-      };
-    });
+      return { log: this.#log, from: fromPosition, maxCount, types };
+    };
+    return new CursorIterable(LogCursor, open, this.#decodeEvent);
   }
 
   async getStreamVersion(streamId: string): Promise<number> {
@@ -303,10 +260,6 @@ export class InMemoryEventStore implements EventStore {
     this.#log.length = 0;
     this.#streams.clear();
     this.#snapshots.clear();
-  }
-
-  #decode(event: RecordedEvent): RecordedEvent {
-    return this.#registry ? this.#registry.decode(event) : event;
   }
 
   #assertOpen(operation: string): void {
