@@ -36,6 +36,16 @@ describe('validation', () => {
     expect(() => clonePlainData(deep, 'data')).toThrow(/deeper than/);
   });
 
+  it('checks the keys of every object, also after objects of a similar shape', () => {
+    expect(clonePlainData({ a: 1, b: 2 }, 'data')).toEqual({ a: 1, b: 2 });
+    expect(() => clonePlainData({ a: 1, 'b\0': 2 }, 'data')).toThrow(/NUL/);
+    expect(() => clonePlainData({ a: 1, '\uD800': 2 }, 'data')).toThrow(/surrogate/);
+    expect(clonePlainData({ a: 1, b: { a: 1, b: 2 } }, 'data')).toEqual({
+      a: 1,
+      b: { a: 1, b: 2 },
+    });
+  });
+
   it('generates lower-case UUIDs when event ids are absent and normalises given ones', () => {
     const upper = globalThis.crypto.randomUUID().toUpperCase();
     const [a, b] = prepareEvents('s', [
