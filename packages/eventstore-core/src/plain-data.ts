@@ -43,6 +43,7 @@ const ancestors: object[] = [];
  * the same way), and nothing outside the batch sees it before the batch is stored.
  */
 let sharedDate: Date | undefined;
+let sharedTime = Number.NaN;
 
 function fail(site: DataSite, reason: string, extra?: string): never {
   let field = site.field();
@@ -58,7 +59,10 @@ function copyDate(date: Date, site: DataSite, freeze: boolean): Date {
   // a subclass whose setters throw would stop that, but breaks deep strict equality with the
   // caller's own Dates, which matters more.
   if (!freeze) return new Date(time);
-  if (sharedDate?.getTime() !== time) sharedDate = Object.freeze(new Date(time));
+  if (sharedDate === undefined || time !== sharedTime) {
+    sharedDate = Object.freeze(new Date(time));
+    sharedTime = time;
+  }
   return sharedDate;
 }
 
@@ -146,7 +150,11 @@ function copyObject(
       )
     ) {
       pathKeys.push(key);
-      item = copyValue(value, site, freeze, depth + 1);
+      // A Date is the usual member that is not a primitive: straight to its copy.
+      item =
+        kind === 'object' && depth < MAX_DATA_DEPTH && value instanceof Date
+          ? copyDate(value, site, freeze)
+          : copyValue(value, site, freeze, depth + 1);
       pathKeys.pop();
       if (item === undefined) continue;
     }
@@ -187,6 +195,7 @@ function copyValue(v: unknown, site: DataSite, freeze: boolean, depth: number): 
  */
 export function startCopies(): void {
   sharedDate = undefined;
+  sharedTime = Number.NaN;
   if (pathKeys.length !== 0) pathKeys.length = 0;
   if (ancestors.length !== 0) ancestors.length = 0;
 }
@@ -228,6 +237,7 @@ export function clonePlainData(
 ): unknown {
   startCopies();
   const copy = copyValue(value, new FixedSite(field, context), freeze, 0);
+  // The copy is the caller's now: a later batch must not hand out the same Date.
   sharedDate = undefined;
   return copy;
 }
