@@ -190,7 +190,7 @@ function copyValue(v: unknown, site: DataSite, freeze: boolean, depth: number): 
 }
 
 /**
- * Starts a batch of `copyPlainData` calls (one append): Dates are shared only within it.
+ * Starts a batch of `copyPlainObject` calls (one append): Dates are shared only within it.
  * Also drops what a walk that threw left on the stacks.
  */
 export function startCopies(): void {
