@@ -119,6 +119,8 @@ function checkKeys(keys: readonly string[], site: DataSite): void {
       fail(site, 'key contains a NUL or a lone surrogate', key);
     }
   }
+  // Only lists without it may be copied all at once (see copyObject).
+  if (keys.includes('__proto__')) return;
   knownKeyLists[nextKnown] = keys;
   nextKnown = (nextKnown + 1) % knownKeyLists.length;
 }
@@ -133,7 +135,63 @@ function copyObject(
   // Own enumerable string keys, what `for…in` with an own-property check yields, without
   // that check per key.
   const keys = Object.keys(source);
-  if (!isKnownKeyList(keys)) checkKeys(keys, site);
+  if (!isKnownKeyList(keys)) {
+    checkKeys(keys, site);
+    return copyMembers(source, keys, site, freeze, depth);
+  }
+  // A known list has no `__proto__` key, so the engine's own copy of all members at once is
+  // safe (and cheaper than adding them one by one); the members that are not primitives are
+  // then replaced by copies of their own. No code of the caller's runs in between: the
+  // symbol check and `Object.keys` call no getter.
+  const out: Record<string, unknown> = Object.assign({}, source);
+  ancestors.push(source);
+  let dropped = false;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const value = out[key];
+    const kind = typeof value;
+    if (
+      kind === 'number' ||
+      kind === 'boolean' ||
+      (kind === 'string' && isWellFormedString(value as string))
+    ) {
+      continue;
+    }
+    const item = copyMember(value, kind, key, site, freeze, depth);
+    if (item === undefined) dropped = true;
+    else if (item !== value) out[key] = item;
+  }
+  ancestors.pop();
+  if (dropped) return withoutUndefined(out, freeze);
+  return freeze ? Object.freeze(out) : out;
+}
+
+function copyMember(
+  value: unknown,
+  kind: string,
+  key: string,
+  site: DataSite,
+  freeze: boolean,
+  depth: number,
+): unknown {
+  pathKeys.push(key);
+  // A Date is the usual member that is not a primitive: straight to its copy.
+  const item =
+    kind === 'object' && depth < MAX_DATA_DEPTH && value instanceof Date
+      ? copyDate(value as Date, site, freeze)
+      : copyValue(value, site, freeze, depth + 1);
+  pathKeys.pop();
+  return item;
+}
+
+/** Members copied one by one: for key lists not seen before (and any `__proto__` key). */
+function copyMembers(
+  source: Record<string, unknown>,
+  keys: readonly string[],
+  site: DataSite,
+  freeze: boolean,
+  depth: number,
+): Record<string, unknown> {
   ancestors.push(source);
   const out: Record<string, unknown> = {};
   for (let i = 0; i < keys.length; i++) {
@@ -149,19 +207,23 @@ function copyObject(
         (kind === 'string' && isWellFormedString(value as string))
       )
     ) {
-      pathKeys.push(key);
-      // A Date is the usual member that is not a primitive: straight to its copy.
-      item =
-        kind === 'object' && depth < MAX_DATA_DEPTH && value instanceof Date
-          ? copyDate(value, site, freeze)
-          : copyValue(value, site, freeze, depth + 1);
-      pathKeys.pop();
+      item = copyMember(value, kind, key, site, freeze, depth);
       if (item === undefined) continue;
     }
     if (key === '__proto__') setOwnProperty(out, key, item);
     else out[key] = item;
   }
   ancestors.pop();
+  return freeze ? Object.freeze(out) : out;
+}
+
+/** `copy` without its `undefined` members, as JSON drops them; `delete` would slow it down. */
+function withoutUndefined(copy: Record<string, unknown>, freeze: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(copy)) {
+    const value = copy[key];
+    if (value !== undefined) out[key] = value;
+  }
   return freeze ? Object.freeze(out) : out;
 }
 
