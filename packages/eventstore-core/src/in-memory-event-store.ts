@@ -16,48 +16,18 @@ import type {
   Subscription,
 } from './types.js';
 import { assertNonNegativeInteger, assertStreamId, assertTypes } from './asserts.js';
-import { prepareAppend } from './prepare-events.js';
+import { type PreparedEvent, prepareAppend } from './prepare-events.js';
 import { validateReadAllOptions, validateReadStreamOptions } from './read-options.js';
 import { prepareSnapshot } from './snapshot-input.js';
+import {
+  CursorIterable,
+  type LogRange,
+  LogCursor,
+  type StreamRange,
+  StreamCursor,
+} from './read-cursors.js';
 import { StoreTelemetry } from './telemetry/store-telemetry.js';
 import type { TelemetryOptions } from './telemetry/telemetry.js';
-
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
-
-/**
- * An async iterable over a synchronous source: one settled promise per item instead of an
- * async generator's chain, which is what lets reads reach millions of events a second.
- * `open` runs on the first `next()`, so bad arguments reject there, as a generator's would.
- */
-function lazyIterable<T>(open: () => () => T | undefined): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator](): AsyncIterator<T> {
-      let pull: (() => T | undefined) | undefined;
-      let finished = false;
-      return {
-        next(): Promise<IteratorResult<T>> {
-          if (finished) return Promise.resolve(DONE);
-          try {
-            pull ??= open();
-            const value = pull();
-            if (value === undefined) {
-              finished = true;
-              return Promise.resolve(DONE);
-            }
-            return Promise.resolve({ done: false, value });
-          } catch (error) {
-            finished = true;
-            return Promise.reject(error);
-          }
-        },
-        return(): Promise<IteratorResult<T>> {
-          finished = true;
-          return Promise.resolve(DONE);
-        },
-      };
-    },
-  };
-}
 
 export interface InMemoryEventStoreOptions extends TelemetryOptions {
   /** Validates appends and upcasts reads when given. */
@@ -74,6 +44,12 @@ interface StreamState {
    * streams only ever appended with generated ids never pay for it.
    */
   versionById: Map<string, number> | undefined;
+}
+
+/** Ids made here cannot clash with anything stored, so only a caller's own ids are looked up. */
+function hasCallerIds(prepared: readonly PreparedEvent[]): boolean {
+  for (let i = 0; i < prepared.length; i++) if (!prepared[i]!.generatedId) return true;
+  return false;
 }
 
 function indexOf(stream: StreamState): Map<string, number> {
@@ -93,15 +69,19 @@ export class InMemoryEventStore implements EventStore {
   readonly #streams = new Map<string, StreamState>();
   readonly #snapshots = new Map<string, AggregateSnapshot>();
   readonly #registry: EventRegistry<any> | undefined;
-  readonly #clock: () => Date;
+  /** What reads hand each event to (upcasting): nothing without a registry. */
+  readonly #decodeEvent: ((event: RecordedEvent) => RecordedEvent) | undefined;
+  readonly #clock: (() => Date) | undefined;
   /** Every append wakes it, so it never polls. */
   readonly #feed: LogFeed;
   readonly #telemetry: StoreTelemetry;
   #closed = false;
 
   constructor(options: InMemoryEventStoreOptions = {}) {
-    this.#registry = options.registry;
-    this.#clock = options.clock ?? (() => new Date());
+    const registry = options.registry;
+    this.#registry = registry;
+    this.#decodeEvent = registry ? (event) => registry.decode(event) : undefined;
+    this.#clock = options.clock;
     const telemetry = { ...options, scope: '@flowra/eventstore-core' };
     this.#telemetry = new StoreTelemetry({ ...telemetry, system: 'flowra.memory' });
     this.#feed = new LogFeed(
@@ -142,8 +122,8 @@ export class InMemoryEventStore implements EventStore {
     const prepared = prepareAppend(streamId, events, expectedVersion, this.#registry);
 
     const stream = this.#streams.get(streamId);
-    const actual = stream?.events.length ?? 0;
-    if (stream && prepared.some((e) => !e.generatedId)) {
+    const actual = stream === undefined ? 0 : stream.events.length;
+    if (stream !== undefined && hasCallerIds(prepared)) {
       const index = indexOf(stream);
       const first = index.get(prepared[0]!.eventId);
       if (first !== undefined) {
@@ -154,16 +134,23 @@ export class InMemoryEventStore implements EventStore {
       }
     }
     assertExpectedVersionMet(streamId, expectedVersion, actual);
-    if (prepared.length === 0) {
+    const count = prepared.length;
+    if (count === 0) {
       return { nextExpectedVersion: actual, position: stream?.events.at(-1)?.position ?? 0 };
     }
 
     const target: StreamState = stream ?? { events: [], versionById: undefined };
     const index = target.versionById;
+    const log = this.#log;
+    const streamEvents = target.events;
     // One frozen Date for the batch: its events were recorded at the same instant.
-    const recordedAt = Object.freeze(new Date(this.#clock().getTime()));
-    for (let i = 0; i < prepared.length; i++) {
+    const recordedAt = Object.freeze(
+      this.#clock === undefined ? new Date() : new Date(this.#clock().getTime()),
+    );
+    let position = log.length;
+    for (let i = 0; i < count; i++) {
       const e = prepared[i]!;
+      position++;
       const recorded: RecordedEvent = Object.freeze({
         eventId: e.eventId,
         streamId,
@@ -171,16 +158,16 @@ export class InMemoryEventStore implements EventStore {
         data: e.data,
         metadata: e.metadata,
         version: actual + i + 1,
-        position: this.#log.length + 1,
+        position,
         recordedAt,
       });
-      this.#log.push(recorded);
-      target.events.push(recorded);
-      index?.set(e.eventId, recorded.version);
+      log.push(recorded);
+      streamEvents.push(recorded);
+      if (index !== undefined) index.set(e.eventId, recorded.version);
     }
-    if (!stream) this.#streams.set(streamId, target);
+    if (stream === undefined) this.#streams.set(streamId, target);
     this.#feed.wake();
-    return { nextExpectedVersion: actual + prepared.length, position: this.#log.length };
+    return { nextExpectedVersion: actual + count, position };
   }
 
   #replayRetry(
@@ -220,51 +207,34 @@ export class InMemoryEventStore implements EventStore {
   }
 
   readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
-    return this.#telemetry.read('readStream', streamId, this.#readStream(streamId, options));
-  }
-
-  #readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
-    return lazyIterable(() => {
+    const open = (): StreamRange => {
       this.#assertOpen('readStream');
       const { fromVersion, direction, maxCount } = validateReadStreamOptions(streamId, options);
       const events = this.#streams.get(streamId)?.events ?? [];
       const lowest = Math.max(0, fromVersion - 1);
       const count = Math.min(maxCount, Math.max(0, events.length - lowest));
-      let i = direction === 'forwards' ? lowest : events.length - 1;
-      const step = direction === 'forwards' ? 1 : -1;
-      let left = count;
-      return () => {
-        if (left <= 0) return undefined;
-        left--;
-        const event = events[i]!;
-        i += step;
-        return this.#decode(event);
-      };
-    });
+      return direction === 'forwards'
+        ? { events, first: lowest, step: 1, count }
+        : { events, first: events.length - 1, step: -1, count };
+    };
+    return this.#telemetry.read(
+      'readStream',
+      streamId,
+      new CursorIterable(StreamCursor, open, this.#decodeEvent),
+    );
   }
 
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
-    return this.#telemetry.read('readAll', undefined, this.#readAll(options));
-  }
-
-  #readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
-    return lazyIterable(() => {
+    const open = (): LogRange => {
       this.#assertOpen('readAll');
       const { fromPosition, maxCount, types } = validateReadAllOptions(options);
-      const log = this.#log;
-      let i = fromPosition;
-      let left = maxCount;
-      // The log only grows, so reading up to its current end sees appends made meanwhile.
-      return () => {
-        while (left > 0 && i < log.length) {
-          const event = log[i++]!;
-          if (types && !types.has(event.type)) continue;
-          left--;
-          return this.#decode(event);
-        }
-        return undefined;
-      };
-    });
+      return { log: this.#log, from: fromPosition, maxCount, types };
+    };
+    return this.#telemetry.read(
+      'readAll',
+      undefined,
+      new CursorIterable(LogCursor, open, this.#decodeEvent),
+    );
   }
 
   async getStreamVersion(streamId: string): Promise<number> {
@@ -314,10 +284,6 @@ export class InMemoryEventStore implements EventStore {
     this.#log.length = 0;
     this.#streams.clear();
     this.#snapshots.clear();
-  }
-
-  #decode(event: RecordedEvent): RecordedEvent {
-    return this.#registry ? this.#registry.decode(event) : event;
   }
 
   #assertOpen(operation: string): void {

@@ -22,109 +22,268 @@ export function setOwnProperty(target: Record<string, unknown>, key: string, val
   }
 }
 
+/**
+ * Where a walk started: asked for a field name and context only when it fails, so a caller
+ * copying many values (an append) passes one object instead of closures made per value.
+ */
+export interface DataSite {
+  field(): string;
+  context(): Context;
+}
+
 // The walk below keeps its path and ancestors in shared stacks and formats a path only for
-// an error: event data is cloned on every append, so the common case allocates nothing extra.
+// an error: event data is copied on every append, so the common case allocates nothing extra.
 const pathKeys: (string | number)[] = [];
 const ancestors: object[] = [];
 
-/** Field names and error context are built only for an error: appends are hot. */
-type Lazy<T> = T | (() => T);
-const force = <T>(value: Lazy<T>): T =>
-  typeof value === 'function' ? (value as () => T)() : value;
+/**
+ * The last frozen Date made by the current batch, shared by every equal Date after it: events
+ * of one append often carry the same instant, and a Date is the costliest value to copy. A
+ * frozen Date handed to several events is no weaker than one per event (`setTime` reaches both
+ * the same way), and nothing outside the batch sees it before the batch is stored.
+ */
+let sharedDate: Date | undefined;
+let sharedTime = Number.NaN;
 
-function pathOf(root: Lazy<string>, extra?: string): string {
-  let out = force(root);
-  for (const key of pathKeys) out += typeof key === 'number' ? `[${key}]` : `.${key}`;
-  return extra === undefined ? out : `${out}.${extra}`;
+function fail(site: DataSite, reason: string, extra?: string): never {
+  let field = site.field();
+  for (const key of pathKeys) field += typeof key === 'number' ? `[${key}]` : `.${key}`;
+  if (extra !== undefined) field += `.${extra}`;
+  throw new ValidationError(field, reason, site.context());
 }
 
-function fail(root: Lazy<string>, reason: string, context: Lazy<Context>, extra?: string): never {
-  throw new ValidationError(pathOf(root, extra), reason, force(context));
+function copyDate(date: Date, site: DataSite, freeze: boolean): Date {
+  const time = date.getTime();
+  if (Number.isNaN(time)) fail(site, 'is an invalid Date');
+  // Frozen, though a Date keeps its value in an internal slot that `setTime` still reaches:
+  // a subclass whose setters throw would stop that, but breaks deep strict equality with the
+  // caller's own Dates, which matters more.
+  if (!freeze) return new Date(time);
+  if (sharedDate === undefined || time !== sharedTime) {
+    sharedDate = Object.freeze(new Date(time));
+    sharedTime = time;
+  }
+  return sharedDate;
 }
 
-function cloneValue(
-  v: unknown,
-  root: Lazy<string>,
-  context: Lazy<Context>,
+function copyArray(
+  source: readonly unknown[],
+  site: DataSite,
   freeze: boolean,
   depth: number,
-): unknown {
-  switch (typeof v) {
-    case 'string':
-      if (!isWellFormedString(v)) {
-        fail(root, 'string contains a lone UTF-16 surrogate', context);
-      }
-      return v;
-    case 'number':
-    case 'boolean':
-      return v;
-    case 'undefined':
-      return undefined;
-    case 'bigint':
-    case 'symbol':
-    case 'function':
-      fail(root, `must be JSON-like data, got ${describe(v)}`, context);
-  }
-  if (v === null) return null;
-  const obj = v as object;
-  if (depth > MAX_DATA_DEPTH) {
-    fail(root, `nests deeper than ${MAX_DATA_DEPTH} levels`, context);
-  }
-  if (obj instanceof Date) {
-    if (Number.isNaN(obj.getTime())) {
-      fail(root, 'is an invalid Date', context);
-    }
-    // Frozen, though a Date keeps its value in an internal slot that `setTime` still reaches:
-    // a subclass whose setters throw would stop that, but breaks deep strict equality with the
-    // caller's own Dates, which matters more.
-    const copy = new Date(obj.getTime());
-    return freeze ? Object.freeze(copy) : copy;
-  }
-  if (ancestors.includes(obj)) fail(root, 'is circular', context);
-  if (Array.isArray(obj)) {
-    ancestors.push(obj);
-    const out = new Array<unknown>(obj.length);
-    for (let i = 0; i < obj.length; i++) {
-      pathKeys.push(i);
-      const item = cloneValue(obj[i], root, context, freeze, depth + 1);
-      pathKeys.pop();
-      out[i] = item === undefined ? null : item;
-    }
-    ancestors.pop();
-    return freeze ? Object.freeze(out) : out;
-  }
-  if (!isPlainObject(obj)) {
-    fail(root, `must be JSON-like data, got ${describe(obj)}`, context);
-  }
-  if (Object.getOwnPropertySymbols(obj).length > 0) {
-    fail(root, 'must not have symbol keys', context);
-  }
-  ancestors.push(obj);
-  const out: Record<string, unknown> = {};
-  const source = obj as Record<string, unknown>;
-  for (const key in source) {
-    if (!Object.hasOwn(source, key)) continue;
-    if (key.includes('\0') || !isWellFormedString(key)) {
-      fail(root, 'key contains a NUL or a lone surrogate', context, key);
-    }
-    const value = source[key];
-    // Numbers, booleans and well-formed strings are most of any event: no path bookkeeping.
+): readonly unknown[] {
+  ancestors.push(source);
+  const length = source.length;
+  const out = new Array<unknown>(length);
+  for (let i = 0; i < length; i++) {
+    const value = source[i];
     const kind = typeof value;
     if (
       kind === 'number' ||
       kind === 'boolean' ||
       (kind === 'string' && isWellFormedString(value as string))
     ) {
-      setOwnProperty(out, key, value);
+      out[i] = value;
       continue;
     }
-    pathKeys.push(key);
-    const item = cloneValue(value, root, context, freeze, depth + 1);
+    pathKeys.push(i);
+    const item = copyValue(value, site, freeze, depth + 1);
     pathKeys.pop();
-    if (item !== undefined) setOwnProperty(out, key, item);
+    out[i] = item === undefined ? null : item;
   }
   ancestors.pop();
   return freeze ? Object.freeze(out) : out;
+}
+
+/**
+ * Key lists lately found valid. The events of a batch mostly share a shape or two (the data,
+ * the metadata), so comparing a list with these is usually all a key check costs.
+ */
+const knownKeyLists: (readonly string[])[] = [[], [], [], []];
+let nextKnown = 0;
+
+function isKnownKeyList(keys: readonly string[]): boolean {
+  for (let k = 0; k < knownKeyLists.length; k++) {
+    const known = knownKeyLists[k]!;
+    if (known.length !== keys.length) continue;
+    let i = 0;
+    while (i < keys.length && keys[i] === known[i]) i++;
+    if (i === keys.length) return true;
+  }
+  return false;
+}
+
+function checkKeys(keys: readonly string[], site: DataSite): void {
+  for (const key of keys) {
+    if (key.includes('\0') || !isWellFormedString(key)) {
+      fail(site, 'key contains a NUL or a lone surrogate', key);
+    }
+  }
+  // Only lists without it may be copied all at once (see copyObject).
+  if (keys.includes('__proto__')) return;
+  knownKeyLists[nextKnown] = keys;
+  nextKnown = (nextKnown + 1) % knownKeyLists.length;
+}
+
+function copyObject(
+  source: Record<string, unknown>,
+  site: DataSite,
+  freeze: boolean,
+  depth: number,
+): Record<string, unknown> {
+  if (Object.getOwnPropertySymbols(source).length > 0) fail(site, 'must not have symbol keys');
+  // Own enumerable string keys, what `for…in` with an own-property check yields, without
+  // that check per key.
+  const keys = Object.keys(source);
+  if (!isKnownKeyList(keys)) {
+    checkKeys(keys, site);
+    return copyMembers(source, keys, site, freeze, depth);
+  }
+  // A known list has no `__proto__` key, so the engine's own copy of all members at once is
+  // safe (and cheaper than adding them one by one); the members that are not primitives are
+  // then replaced by copies of their own. No code of the caller's runs in between: the
+  // symbol check and `Object.keys` call no getter.
+  const out: Record<string, unknown> = Object.assign({}, source);
+  ancestors.push(source);
+  let dropped = false;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const value = out[key];
+    const kind = typeof value;
+    if (
+      kind === 'number' ||
+      kind === 'boolean' ||
+      (kind === 'string' && isWellFormedString(value as string))
+    ) {
+      continue;
+    }
+    const item = copyMember(value, kind, key, site, freeze, depth);
+    if (item === undefined) dropped = true;
+    else if (item !== value) out[key] = item;
+  }
+  ancestors.pop();
+  if (dropped) return withoutUndefined(out, freeze);
+  return freeze ? Object.freeze(out) : out;
+}
+
+function copyMember(
+  value: unknown,
+  kind: string,
+  key: string,
+  site: DataSite,
+  freeze: boolean,
+  depth: number,
+): unknown {
+  pathKeys.push(key);
+  // A Date is the usual member that is not a primitive: straight to its copy.
+  const item =
+    kind === 'object' && depth < MAX_DATA_DEPTH && value instanceof Date
+      ? copyDate(value as Date, site, freeze)
+      : copyValue(value, site, freeze, depth + 1);
+  pathKeys.pop();
+  return item;
+}
+
+/** Members copied one by one: for key lists not seen before (and any `__proto__` key). */
+function copyMembers(
+  source: Record<string, unknown>,
+  keys: readonly string[],
+  site: DataSite,
+  freeze: boolean,
+  depth: number,
+): Record<string, unknown> {
+  ancestors.push(source);
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const value = source[key];
+    let item: unknown = value;
+    // Numbers, booleans and well-formed strings are most of any event: no path bookkeeping.
+    const kind = typeof value;
+    if (
+      !(
+        kind === 'number' ||
+        kind === 'boolean' ||
+        (kind === 'string' && isWellFormedString(value as string))
+      )
+    ) {
+      item = copyMember(value, kind, key, site, freeze, depth);
+      if (item === undefined) continue;
+    }
+    if (key === '__proto__') setOwnProperty(out, key, item);
+    else out[key] = item;
+  }
+  ancestors.pop();
+  return freeze ? Object.freeze(out) : out;
+}
+
+/** `copy` without its `undefined` members, as JSON drops them; `delete` would slow it down. */
+function withoutUndefined(copy: Record<string, unknown>, freeze: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(copy)) {
+    const value = copy[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return freeze ? Object.freeze(out) : out;
+}
+
+function copyValue(v: unknown, site: DataSite, freeze: boolean, depth: number): unknown {
+  switch (typeof v) {
+    case 'string':
+      if (!isWellFormedString(v)) fail(site, 'string contains a lone UTF-16 surrogate');
+      return v;
+    case 'number':
+    case 'boolean':
+      return v;
+    case 'undefined':
+      return undefined;
+    case 'object':
+      break;
+    default:
+      fail(site, `must be JSON-like data, got ${describe(v)}`);
+  }
+  if (v === null) return null;
+  if (depth > MAX_DATA_DEPTH) fail(site, `nests deeper than ${MAX_DATA_DEPTH} levels`);
+  if (v instanceof Date) return copyDate(v, site, freeze);
+  if (ancestors.includes(v)) fail(site, 'is circular');
+  if (Array.isArray(v)) return copyArray(v, site, freeze, depth);
+  if (!isPlainObject(v)) fail(site, `must be JSON-like data, got ${describe(v)}`);
+  return copyObject(v, site, freeze, depth);
+}
+
+/**
+ * Starts a batch of `copyPlainObject` calls (one append): Dates are shared only within it.
+ * Also drops what a walk that threw left on the stacks.
+ */
+export function startCopies(): void {
+  sharedDate = undefined;
+  sharedTime = Number.NaN;
+  if (pathKeys.length !== 0) pathKeys.length = 0;
+  if (ancestors.length !== 0) ancestors.length = 0;
+}
+
+/**
+ * `clonePlainData` of an object the caller already knows is plain, within a batch begun by
+ * `startCopies`, reporting errors at `site`.
+ */
+export function copyPlainObject(
+  value: Record<string, unknown>,
+  site: DataSite,
+): Record<string, unknown> {
+  return copyObject(value, site, true, 0);
+}
+
+class FixedSite implements DataSite {
+  constructor(
+    readonly root: string | (() => string),
+    readonly where: Context | (() => Context),
+  ) {}
+  field(): string {
+    return typeof this.root === 'function' ? this.root() : this.root;
+  }
+  context(): Context {
+    return typeof this.where === 'function' ? this.where() : this.where;
+  }
 }
 
 /**
@@ -138,8 +297,9 @@ export function clonePlainData(
   context: Context | (() => Context) = {},
   freeze = true,
 ): unknown {
-  // Left empty by every walk that did not throw; only a thrown one leaves something behind.
-  if (pathKeys.length !== 0) pathKeys.length = 0;
-  if (ancestors.length !== 0) ancestors.length = 0;
-  return cloneValue(value, field, context, freeze, 0);
+  startCopies();
+  const copy = copyValue(value, new FixedSite(field, context), freeze, 0);
+  // The copy is the caller's now: a later batch must not hand out the same Date.
+  sharedDate = undefined;
+  return copy;
 }

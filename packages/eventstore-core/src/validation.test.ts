@@ -36,6 +36,30 @@ describe('validation', () => {
     expect(() => clonePlainData(deep, 'data')).toThrow(/deeper than/);
   });
 
+  it('checks the keys of every object, also after objects of a similar shape', () => {
+    expect(clonePlainData({ a: 1, b: 2 }, 'data')).toEqual({ a: 1, b: 2 });
+    expect(() => clonePlainData({ a: 1, 'b\0': 2 }, 'data')).toThrow(/NUL/);
+    expect(() => clonePlainData({ a: 1, '\uD800': 2 }, 'data')).toThrow(/surrogate/);
+    expect(clonePlainData({ a: 1, b: { a: 1, b: 2 } }, 'data')).toEqual({
+      a: 1,
+      b: { a: 1, b: 2 },
+    });
+  });
+
+  it('drops undefined members and keeps __proto__ keys also for shapes it has seen before', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(clonePlainData({ x: i, y: 'y' }, 'data')).toEqual({ x: i, y: 'y' });
+    }
+    const dropped = clonePlainData({ x: undefined, y: 'y' }, 'data') as object;
+    expect(dropped).toStrictEqual({ y: 'y' });
+    expect(Object.isFrozen(dropped)).toBe(true);
+    for (let i = 0; i < 3; i++) {
+      const copy = clonePlainData(JSON.parse('{"__proto__": {"x": 1}, "y": 2}'), 'data') as object;
+      expect(Object.keys(copy)).toEqual(['__proto__', 'y']);
+      expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    }
+  });
+
   it('generates lower-case UUIDs when event ids are absent and normalises given ones', () => {
     const upper = globalThis.crypto.randomUUID().toUpperCase();
     const [a, b] = prepareEvents('s', [

@@ -164,6 +164,7 @@ export class StoreTelemetry extends Telemetry {
     streamId: string | undefined,
     source: AsyncIterable<T>,
   ): AsyncIterable<T> {
+    if (this.tracingOff) return source;
     return {
       [Symbol.asyncIterator]: (): AsyncIterator<T> => {
         if (this.tracingOff || !trace.getSpan(context.active())) {
