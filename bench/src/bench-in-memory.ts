@@ -82,6 +82,31 @@ export async function benchInMemory(sizes: InMemorySizes): Promise<Measurement[]
     ),
   );
 
+  // The issue's own workload: small JSON-like events with a Date, batches of 100, 2,000 streams.
+  const small = Array.from({ length: 10 }, (_, b) =>
+    Array.from({ length: 100 }, (_, i) => ({
+      type: 'Noted',
+      data: { text: `note ${b * 100 + i}`, n: b * 100 + i, at: new Date(1_767_225_600_000 + i) },
+    })),
+  );
+  const smallAppends = sizes.appendsOfHundred * 5;
+  rows.push(
+    await measure(
+      'in-memory append of small events { text, n, at }, batches of 100',
+      async () => {
+        for (let i = 0; i < smallAppends; i++) {
+          await store.append(`note-${i % 2_000}`, small[i % small.length]!);
+        }
+      },
+      {
+        runs: sizes.runs,
+        events: smallAppends * 100,
+        beforeEach: fresh,
+        note: `${smallAppends * 100} events over 2,000 streams, validated and copied; target >= 1,000,000 events/s`,
+      },
+    ),
+  );
+
   // One store holds both: a long stream inside a long log.
   await fresh();
   const chunk = sampleEvents(1_000);
