@@ -227,9 +227,7 @@ export class MongoEventStore implements EventStore {
     this.#assertOpen('getEvents');
     assertStreamId(streamId);
     assertNonNegativeInteger(fromVersion, 'fromVersion', { streamId });
-    const out: RecordedEvent[] = [];
-    for await (const event of this.readStream(streamId, { fromVersion })) out.push(event);
-    return out;
+    return this.#reader.streamEvents(streamId, fromVersion);
   }
 
   async *readStream(
