@@ -40,7 +40,7 @@ const notes: string[] = [
   'cpu_*_adapter_vs_raw are the median CPU time of this process (process.cpuUsage, user + system) per run, adapter over raw driver doing the same work on the same server: what the adapter costs the client, whatever the server takes. multiprocess4_vs_single_throughput is appends/s of 4 writer processes together over 1 (each with its own client, on streams of its own).',
   'Ratios *_adapter_vs_raw and load10k_snapshot_vs_replay are median time of the first over the second (below 1: the first is faster); concurrent8_adapter_vs_raw_throughput is appends/s of the adapter over the raw driver (above 1: the adapter is faster).',
   "projection_apply_vs_raw_bulkwrite is median time of our ProjectionRunner (fresh projection, start() to waitFor(head), into a MongoReadModelStore) over the raw driver reading the same commits with one cursor and writing the same per-stream documents with bulkWrite upserts, per 500 events; the runner also reads each batch's documents first, writes conditionally and moves a fenced checkpoint, which the baseline does not.",
-  'The read rows (load1000, readall10k) get 5 untimed warm-up runs each, adapter and raw alike: with one, the adapter, measured first, paid for warming the driver\'s find/cursor/BSON code that the raw rows then used warm. The raw baseline is otherwise unchanged (its stream find even takes two round trips, a first batch of 101 and a getMore, where the adapter now asks for its whole page in one).',
+  "The read rows (load1000, readall10k) get 5 untimed warm-up runs each, adapter and raw alike: with one, the adapter, measured first, paid for warming the driver's find/cursor/BSON code that the raw rows then used warm. The raw baseline is otherwise unchanged (its stream find even takes two round trips, a first batch of 101 and a getMore, where the adapter now asks for its whole page in one).",
   'The stores run from their TypeScript sources through tsx, whose keepNames transform adds some overhead on hot paths compared with the tsup build.',
 ];
 const ratios = Object.fromEntries(RATIO_NAMES.map((n) => [n, null])) as Ratios;
@@ -140,7 +140,13 @@ try {
           runs: point.appends,
           events_per_s: point.appends_per_s,
           note: `${perWriter} single-event appends per process to streams of its own; median_ms is p50 and max_ms p99 append latency`,
-          details: { p50_ms: point.p50_ms, p99_ms: point.p99_ms },
+          details: {
+            p50_ms: point.p50_ms,
+            p99_ms: point.p99_ms,
+            finds_per_append: point.finds_per_append,
+            inserts_per_append: point.inserts_per_append,
+            refused_per_append: point.refused_per_append,
+          },
         });
         const key = `multiprocess${point.processes}_appends_per_s` as const;
         if (key in figures) figures[key as keyof typeof figures] = point.appends_per_s;
