@@ -12,6 +12,17 @@ export interface MultiprocessPoint {
   appends_per_s: number;
   p50_ms: number;
   p99_ms: number;
+  /** Server commands per acknowledged append, all writers together. */
+  finds_per_append: number;
+  inserts_per_append: number;
+  /** Inserts refused with a duplicate key (a lost race) per acknowledged append. */
+  refused_per_append: number;
+}
+
+interface WriterResult {
+  latencies: number[];
+  ms: number;
+  commands: { find: number; insert: number; refused: number };
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -22,7 +33,7 @@ function quantile(sorted: readonly number[], q: number): number {
 interface Child {
   process: ChildProcess;
   ready: Promise<void>;
-  done: Promise<{ latencies: number[]; ms: number }>;
+  done: Promise<WriterResult>;
 }
 
 function startWriter(uri: string, dbName: string, writer: number, appends: number): Child {
@@ -44,13 +55,13 @@ function startWriter(uri: string, dbName: string, writer: number, appends: numbe
     stderr = (stderr + d).slice(-2_000);
   });
   let ready: () => void = () => {};
-  let done: (value: { latencies: number[]; ms: number }) => void = () => {};
+  let done: (value: WriterResult) => void = () => {};
   let failed: (error: Error) => void = () => {};
   const readyP = new Promise<void>((resolve, reject) => {
     ready = resolve;
     failed = reject;
   });
-  const doneP = new Promise<{ latencies: number[]; ms: number }>((resolve, reject) => {
+  const doneP = new Promise<WriterResult>((resolve, reject) => {
     done = resolve;
     const previous = failed;
     failed = (error) => {
@@ -59,7 +70,7 @@ function startWriter(uri: string, dbName: string, writer: number, appends: numbe
     };
   });
   createInterface({ input: child.stdout! }).on('line', (line) => {
-    const message = JSON.parse(line) as { t: string; latencies: number[]; ms: number };
+    const message = JSON.parse(line) as { t: string } & WriterResult;
     if (message.t === 'ready') ready();
     if (message.t === 'done') done(message);
   });
@@ -100,12 +111,19 @@ export async function benchMultiprocess(
       const results = await Promise.all(children.map((c) => c.done));
       const wall = performance.now() - started;
       const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+      const per = (key: keyof WriterResult['commands']) =>
+        Math.round(
+          (results.reduce((sum, r) => sum + r.commands[key], 0) / latencies.length) * 100,
+        ) / 100;
       points.push({
         processes,
         appends: latencies.length,
         appends_per_s: Math.round((latencies.length / wall) * 1000),
         p50_ms: Math.round(quantile(latencies, 0.5) * 10) / 10,
         p99_ms: Math.round(quantile(latencies, 0.99) * 10) / 10,
+        finds_per_append: per('find'),
+        inserts_per_append: per('insert'),
+        refused_per_append: per('refused'),
       });
     } finally {
       for (const child of children) child.process.kill('SIGKILL');

@@ -42,6 +42,7 @@ const notes: string[] = [
   'Ratios *_adapter_vs_raw and load10k_snapshot_vs_replay are median time of the first over the second (below 1: the first is faster); concurrent8_adapter_vs_raw_throughput is appends/s of the adapter over the raw driver (above 1: the adapter is faster).',
   "projection_apply_vs_raw_bulkwrite is median time of our ProjectionRunner (fresh projection, start() to waitFor(head), into a MongoReadModelStore) over the raw driver reading the same commits with one cursor and writing the same per-stream documents with bulkWrite upserts, per 500 events; the runner also reads each batch's documents first, writes conditionally and moves a fenced checkpoint, which the baseline does not.",
   'cpu_otel_off_*_vs_uninstrumented: CPU time of in-memory appends through the instrumented append() with no OpenTelemetry SDK registered over the same appends through appendSync() (what append() was before the instrumentation), same process. cpu_otel_sdk_*_vs_off: with an SDK registered (every span sampled, BatchSpanProcessor to an exporter that drops them, metrics aggregated, async-hooks context) over no SDK.',
+  "The read rows (load1000, readall10k) are timed after untimed rounds of both reads in turn (20 for load1000, 5 for readall10k; the append100 rows get 5 such rounds too) and 5 untimed runs of their own, adapter and raw alike: whichever read was timed first after the writes paid for warming the driver's find/cursor/BSON code and collecting the writes' garbage (4-5 ms more CPU per 200-event run, the raw find included when it went first), and the adapter always went first. The raw baseline is otherwise unchanged (its stream find even takes two round trips, a first batch of 101 and a getMore, where the adapter asks for its whole page in one).",
   'The stores run from their TypeScript sources through tsx, whose keepNames transform adds some overhead on hot paths compared with the tsup build.',
 ];
 const ratios = Object.fromEntries(RATIO_NAMES.map((n) => [n, null])) as Ratios;
@@ -153,7 +154,13 @@ try {
           runs: point.appends,
           events_per_s: point.appends_per_s,
           note: `${perWriter} single-event appends per process to streams of its own; median_ms is p50 and max_ms p99 append latency`,
-          details: { p50_ms: point.p50_ms, p99_ms: point.p99_ms },
+          details: {
+            p50_ms: point.p50_ms,
+            p99_ms: point.p99_ms,
+            finds_per_append: point.finds_per_append,
+            inserts_per_append: point.inserts_per_append,
+            refused_per_append: point.refused_per_append,
+          },
         });
         const key = `multiprocess${point.processes}_appends_per_s` as const;
         if (key in figures) figures[key as keyof typeof figures] = point.appends_per_s;

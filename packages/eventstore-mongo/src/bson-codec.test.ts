@@ -51,5 +51,11 @@ describe('bson codec', () => {
     expect(() => decodeValue({ b: new BSON.Binary(Buffer.from('x')) })).toThrow(/Binary/);
     expect(decodeValue({ d: new Double(2.5) })).toEqual({ d: 2.5 });
     expect(() => decodeValue(undefined)).toThrow(/undefined/);
+    expect(() => decodeValue({ a: [1, { '~~db': new BSON.ObjectId() }] })).toThrow(
+      /^data\.a\[1\]\.\$b holds ObjectId/,
+    );
+    expect(() => decodeValue([new BSON.MinKey()], 'snapshot.data')).toThrow(
+      /^snapshot\.data\[0\] holds MinKey/,
+    );
   });
 });

@@ -66,8 +66,30 @@ export class UndecodableValueError extends Error {
   }
 }
 
-/** The inverse of `encodeValue`, refusing BSON types that no Flowra store writes. */
+/** Where an undecodable value sits, collected while the recursion unwinds. */
+class Undecodable {
+  readonly segments: string[] = [];
+  constructor(readonly found: string) {}
+}
+
+/**
+ * The inverse of `encodeValue`, refusing BSON types that no Flowra store writes.
+ *
+ * It works on values the driver has just deserialized for this call alone, so it changes them
+ * in place rather than copying every object and array: an object is copied only when one of its
+ * keys was escaped (to keep the key order as written), and the path of a refused value is only
+ * built when there is one.
+ */
 export function decodeValue(value: unknown, path = 'data'): unknown {
+  try {
+    return decodeInPlace(value);
+  } catch (error) {
+    if (!(error instanceof Undecodable)) throw error;
+    throw new UndecodableValueError(path + error.segments.reverse().join(''), error.found);
+  }
+}
+
+function decodeInPlace(value: unknown): unknown {
   switch (typeof value) {
     case 'string':
     case 'number':
@@ -76,25 +98,52 @@ export function decodeValue(value: unknown, path = 'data'): unknown {
     case 'object':
       break;
     default:
-      throw new UndecodableValueError(path, typeof value);
+      throw new Undecodable(typeof value);
   }
   if (value === null || value instanceof Date) return value;
-  if (Array.isArray(value)) return value.map((v, i) => decodeValue(v, `${path}[${i}]`));
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      try {
+        const decoded = decodeInPlace(item);
+        if (decoded !== item) value[i] = decoded;
+      } catch (error) {
+        if (error instanceof Undecodable) error.segments.push(`[${i}]`);
+        throw error;
+      }
+    }
+    return value;
+  }
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
     const bsonType = (value as { _bsontype?: string })._bsontype;
     if (bsonType === 'Double' || bsonType === 'Int32')
       return (value as { valueOf(): number }).valueOf();
-    throw new UndecodableValueError(path, bsonType ?? 'an object of an unknown kind');
+    throw new Undecodable(bsonType ?? 'an object of an unknown kind');
   }
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const plain = decodeKey(key);
-    setOwnProperty(
-      out,
-      plain,
-      decodeValue((value as Record<string, unknown>)[key], `${path}.${plain}`),
-    );
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  let escaped = false;
+  for (const key of keys) {
+    if (key.charCodeAt(0) === 126 /* ~ */ || key === '__proto__') {
+      escaped = true;
+      break;
+    }
+  }
+  // A copy only when a key changes (or is `__proto__`), so keys keep their order.
+  const out: Record<string, unknown> = escaped ? {} : record;
+  for (const key of keys) {
+    const plain = escaped ? decodeKey(key) : key;
+    const item = record[key];
+    let decoded: unknown;
+    try {
+      decoded = decodeInPlace(item);
+    } catch (error) {
+      if (error instanceof Undecodable) error.segments.push(`.${plain}`);
+      throw error;
+    }
+    if (escaped) setOwnProperty(out, plain, decoded);
+    else if (decoded !== item) record[key] = decoded;
   }
   return out;
 }

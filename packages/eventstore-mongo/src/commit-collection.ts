@@ -36,7 +36,11 @@ export function driverCommitCollection(
       readers
         .find(filter, {
           ...(options.sort ? { sort: options.sort } : {}),
-          ...(options.limit !== undefined ? { limit: options.limit } : {}),
+          // Every caller reads the whole result: in one reply, not a first batch of 101 and
+          // a getMore for the rest.
+          ...(options.limit !== undefined
+            ? { limit: options.limit, batchSize: options.limit }
+            : {}),
           ...(options.projection ? { projection: options.projection } : {}),
         })
         .toArray(),

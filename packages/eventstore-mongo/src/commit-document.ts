@@ -75,7 +75,9 @@ function decodeMetadata(stored: Record<string, unknown>): EventMetadata {
   for (const key of Object.keys(stored)) {
     if (key === 'timestamp') continue;
     const name = FROM_STORED.get(key) ?? decodeKey(key);
-    const value = decodeValue(stored[key], `metadata.${name}`);
+    const raw = stored[key];
+    // Most metadata are strings: the path of an error is only built where one can occur.
+    const value = typeof raw === 'string' ? raw : decodeValue(raw, `metadata.${name}`);
     setOwnProperty(out, name, value);
   }
   return out;
@@ -148,25 +150,29 @@ function isInt(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value);
 }
 
+function decodingError(
+  d: Partial<CommitDocument> | undefined,
+  reason: string,
+  version = isInt(d?.version) ? d.version : undefined,
+  cause?: unknown,
+): EventDecodingError {
+  const streamId = typeof d?.aggregate_id === 'string' ? d.aggregate_id : '(unknown stream)';
+  return new EventDecodingError(streamId, version, reason, cause);
+}
+
 /** The events of a stored commit, or an `EventDecodingError` naming the stream and version. */
 export function decodeCommit(doc: unknown): RecordedEvent[] {
   const d = doc as Partial<CommitDocument>;
-  const streamId = typeof d?.aggregate_id === 'string' ? d.aggregate_id : '(unknown stream)';
-  const fail = (
-    reason: string,
-    version = isInt(d?.version) ? d.version : undefined,
-    cause?: unknown,
-  ) => new EventDecodingError(streamId, version, reason, cause);
-  if (typeof d?.aggregate_id !== 'string') throw fail('the commit has no aggregate_id');
+  if (typeof d?.aggregate_id !== 'string') throw decodingError(d, 'the commit has no aggregate_id');
   if (!isInt(d.version) || !isInt(d.position) || !Array.isArray(d.events)) {
-    throw fail('the commit lacks version, position or events');
+    throw decodingError(d, 'the commit lacks version, position or events');
   }
   if (
     d.events.length === 0 ||
     d.last_version !== d.version + d.events.length - 1 ||
     d.last_position !== d.position + d.events.length - 1
   ) {
-    throw fail('the commit version/position range does not match its events');
+    throw decodingError(d, 'the commit version/position range does not match its events');
   }
   const out: RecordedEvent[] = new Array(d.events.length);
   for (let i = 0; i < d.events.length; i++) {
@@ -178,24 +184,34 @@ export function decodeCommit(doc: unknown): RecordedEvent[] {
       typeof e.event_type !== 'string' ||
       e.version !== version
     ) {
-      throw fail('a stored event lacks event_id, event_type or the right version', version);
+      throw decodingError(
+        d,
+        'a stored event lacks event_id, event_type or the right version',
+        version,
+      );
     }
     if (e.position !== undefined && e.position !== d.position + i) {
-      throw fail('a stored event has a position other than its commit gives it', version);
+      throw decodingError(
+        d,
+        'a stored event has a position other than its commit gives it',
+        version,
+      );
     }
     const recordedAt = e.created_at instanceof Date ? e.created_at : d.created_at;
-    if (!(recordedAt instanceof Date)) throw fail('a stored event has no created_at date', version);
+    if (!(recordedAt instanceof Date))
+      throw decodingError(d, 'a stored event has no created_at date', version);
     let data: Record<string, unknown>;
     let metadata: EventMetadata;
     try {
       data = decodeValue(e.data) as Record<string, unknown>;
       metadata = e.metadata === undefined ? {} : decodeMetadata(e.metadata);
     } catch (error) {
-      if (error instanceof UndecodableValueError) throw fail(error.message, version, error);
+      if (error instanceof UndecodableValueError)
+        throw decodingError(d, error.message, version, error);
       throw error;
     }
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-      throw fail('the stored data is not an object', version);
+      throw decodingError(d, 'the stored data is not an object', version);
     }
     out[i] = {
       eventId: e.event_id,

@@ -17,12 +17,17 @@ import {
 } from '@flowra/eventstore-core/adapter';
 import type { CommitCollection, CommitFilter } from './commit-collection.js';
 import { type CommitDocument, placeCommit } from './commit-document.js';
-import { duplicateKeyIndex, isTransientMongoError } from './mongo-errors.js';
+import {
+  type DuplicateKeyIndex,
+  duplicateKeyIndex,
+  isTransientMongoError,
+} from './mongo-errors.js';
 
 /** What placing a commit needs to know of a stream's or the log's end. */
 export type Head = Pick<CommitDocument, 'last_version' | 'last_position'>;
 
 const HEAD_FIELDS = { _id: 0, last_version: 1, last_position: 1 } as const;
+const EMPTY_STREAM: Head = Object.freeze({ last_version: 0, last_position: 0 });
 const MATCH_FIELDS = {
   _id: 1,
   version: 1,
@@ -125,6 +130,8 @@ export class CommitLog {
    * right after one can only collide (a duplicate key, then a fresh read), never leave a hole.
    */
   #knownLogEnd: number | undefined;
+  /** Another writer took the place after `#knownLogEnd`: read the end before placing again. */
+  #logEndStale = false;
   readonly #knownStreamEnds = new LruCache<string, Head>(10_000);
   /** How long a round (reads and insert) takes here, smoothed: what back-off is measured in. */
   #roundMs = 5;
@@ -266,7 +273,8 @@ export class CommitLog {
   }
 
   async #placeBatch(batch: Pending[]): Promise<void> {
-    const needLogEnd = this.#knownLogEnd === undefined || batch.some((p) => p.fresh);
+    const needLogEnd =
+      this.#knownLogEnd === undefined || this.#logEndStale || batch.some((p) => p.fresh);
     let logEnd: number;
     let heads: (Head | null)[];
     let matches: (CommitDocument[] | undefined)[];
@@ -279,7 +287,7 @@ export class CommitLog {
       const early = new Map<Pending, Promise<CommitDocument[] | undefined>>();
       for (const p of batch) if (!ordered.includes(p)) early.set(p, this.#readMatches(p));
       [logEnd, heads] = await Promise.all([
-        needLogEnd ? this.#readLogEnd() : this.#knownLogEnd!,
+        needLogEnd ? this.#readLogEnd(this.#knownLogEnd) : this.#knownLogEnd!,
         Promise.all(batch.map((p) => this.#streamEnd(p))),
         ...early.values(),
       ]);
@@ -287,7 +295,10 @@ export class CommitLog {
     } catch (error) {
       return this.#afterError(batch, error);
     }
-    if (needLogEnd) this.#knownLogEnd = logEnd;
+    if (needLogEnd) {
+      this.#knownLogEnd = logEnd;
+      this.#logEndStale = false;
+    }
 
     const placed: { p: Pending; doc: CommitDocument }[] = [];
     let position = logEnd + 1;
@@ -346,11 +357,13 @@ export class CommitLog {
           p.unknown = true;
           written.push(p);
         } else if (i > refused.index) untried.push(p);
-        else if (refused.code === 11000 || refused.code === 11001) this.#later([p], 'clash');
-        else this.#fail(p, failure);
+        else if (refused.code === 11000 || refused.code === 11001) {
+          this.#later([p], refused.clashOn === 'position' ? 'position' : 'clash');
+        } else this.#fail(p, failure);
       }
       this.#later(written, 'clash');
-      this.#later(untried, 'clash');
+      // Never sent: what they knew of their streams still holds; only the log's end moved.
+      this.#later(untried, refused.clashOn === 'position' ? 'position' : 'clash');
       return;
     }
     const clash = duplicateKeyIndex(failure) !== undefined;
@@ -368,6 +381,19 @@ export class CommitLog {
         placed.map((x) => x.p),
         'clash',
       );
+    }
+    if (
+      placed.length === 1 &&
+      duplicateKeyIndex(failure) === 'position' &&
+      isServerRefusal(failure) &&
+      !isTransientMongoError(failure) &&
+      !hasWriteConcernError(failure)
+    ) {
+      // One commit refused by the log's position index as the command's own error (how some
+      // servers answer an ordered insert of one document, rather than with a write error): a
+      // document is stored with all its index keys or not at all, so it was not stored, as
+      // with a write error. Another writer took the place: only the log's end is read again.
+      return this.#later([placed[0]!.p], 'position');
     }
     // Some, all or none of the batch may have landed (a lost reply hides a success; a
     // write-concern error leaves the commit where it may still be rolled back): the next
@@ -404,7 +430,20 @@ export class CommitLog {
     return { place: head };
   }
 
-  async #readLogEnd(): Promise<number> {
+  /**
+   * The log's end, read with read concern majority. `floor` is an end this process knows to be
+   * durable: the read starts there (an index range rather than the whole log on servers that do
+   * not walk an index backwards for a bare sort), and falls back to the whole log only when
+   * nothing is found at or above it (commits removed by an operator).
+   */
+  async #readLogEnd(floor: number | undefined): Promise<number> {
+    if (floor !== undefined && floor > 0) {
+      const [end] = await this.events.find(
+        { last_position: { $gte: floor } },
+        { sort: { last_position: -1 }, limit: 1, projection: HEAD_FIELDS },
+      );
+      if (end) return end.last_position;
+    }
     const [end] = await this.events.find(
       {},
       { sort: { last_position: -1 }, limit: 1, projection: HEAD_FIELDS },
@@ -419,7 +458,11 @@ export class CommitLog {
       // Version 0 is a lower bound of every stream: placing at 1 is safe for a new stream.
       if (expected === 'no_stream' || expected === 0) return null;
       const known = this.#knownStreamEnds.get(p.streamId);
-      if (
+      if (known && known.last_version === 0) {
+        // Read as empty: a lower bound for 'any' (placing at 1 can only collide); any other
+        // expectation needs to know whether the stream exists now.
+        if (expected === 'any') return null;
+      } else if (
         known &&
         (expected === 'any' || expected === 'stream_exists' || expected === known.last_version)
       ) {
@@ -430,8 +473,9 @@ export class CommitLog {
       { aggregate_id: p.streamId },
       { sort: { last_version: -1 }, limit: 1, projection: HEAD_FIELDS },
     );
-    if (head) this.#knownStreamEnds.set(p.streamId, head);
-    else this.#knownStreamEnds.delete(p.streamId);
+    // A stream read as empty is remembered too, so an append to a new stream that loses the
+    // race for the log's position does not read its stream again on every retry.
+    this.#knownStreamEnds.set(p.streamId, head ?? EMPTY_STREAM);
     return head ?? null;
   }
 
@@ -490,12 +534,21 @@ export class CommitLog {
    * never holds up the others), reading the ends afresh. A clash (another writer took the place)
    * is retried at once or nearly; a failure that may pass backs off exponentially.
    */
-  #later(batch: Pending[], kind: 'clash' | 'transient'): void {
+  #later(batch: Pending[], kind: 'position' | 'clash' | 'transient'): void {
+    if (kind === 'position' && batch.length > 0) {
+      // Another writer took the log's next place: the end known here is stale for every append
+      // of this process.
+      this.#logEndStale = true;
+    }
     for (const p of batch) {
       if (p.state === 'done') continue;
-      p.fresh = true;
+      // A clash on the log's position says nothing about the stream: its known end (durable,
+      // from a majority read or an acknowledged write) still bounds it, and if it is stale the
+      // stream's unique index refuses the next try, which then reads it. Only the log's end is
+      // read again (above), saving a query per lost race.
+      if (kind !== 'position') p.fresh = true;
       let delay: number;
-      if (kind === 'clash') {
+      if (kind !== 'transient') {
         // Writers that lost a place to each other spread out over a few rounds' time, so the
         // next try is less likely to collide again; the winner is not slowed.
         p.clashes++;
@@ -518,34 +571,48 @@ export class CommitLog {
 }
 
 /** The first refused statement of an ordered insert, when the server answered with write errors. */
-function writeErrorOf(error: unknown): { index: number; code: number } | undefined {
-  const e = error as {
-    writeErrors?: unknown;
-    writeConcernError?: unknown;
-    errorResponse?: { writeConcernError?: unknown };
-    result?: { getWriteConcernError?: () => unknown };
-  };
+function writeErrorOf(
+  error: unknown,
+): { index: number; code: number; clashOn: DuplicateKeyIndex | undefined } | undefined {
+  const e = error as { writeErrors?: unknown };
   if (!Array.isArray(e?.writeErrors) || e.writeErrors.length === 0) return undefined;
   // A write-concern error as well: what landed may still be rolled back; settled as unknown.
-  if (
-    e.writeConcernError ||
-    e.errorResponse?.writeConcernError ||
-    e.result?.getWriteConcernError?.()
-  ) {
-    return undefined;
-  }
-  let first: { index: number; code: number } | undefined;
+  if (hasWriteConcernError(error)) return undefined;
+  let first: { index: number; code: number; clashOn: DuplicateKeyIndex | undefined } | undefined;
   for (const w of e.writeErrors as {
     index?: number;
     code?: number;
-    err?: { index?: number; code?: number };
+    errmsg?: string;
+    keyPattern?: Record<string, unknown>;
+    err?: { index?: number; code?: number; errmsg?: string; keyPattern?: Record<string, unknown> };
   }[]) {
     const index = w.index ?? w.err?.index;
     const code = w.code ?? w.err?.code;
     if (typeof index !== 'number' || typeof code !== 'number') return undefined;
-    if (!first || index < first.index) first = { index, code };
+    if (!first || index < first.index) {
+      // Which unique index refused it: 'other' (read everything again) when it does not say.
+      const clashOn = duplicateKeyIndex({
+        code,
+        keyPattern: w.keyPattern ?? w.err?.keyPattern,
+        message: w.errmsg ?? w.err?.errmsg ?? '',
+      });
+      first = { index, code, clashOn };
+    }
   }
   return first;
+}
+
+function hasWriteConcernError(error: unknown): boolean {
+  const e = error as {
+    writeConcernError?: unknown;
+    errorResponse?: { writeConcernError?: unknown };
+    result?: { getWriteConcernError?: () => unknown };
+  };
+  return Boolean(
+    e?.writeConcernError ||
+      e?.errorResponse?.writeConcernError ||
+      e?.result?.getWriteConcernError?.(),
+  );
 }
 
 /** A server error answer (with a code), as opposed to a failure of the connection or the driver. */

@@ -33,26 +33,62 @@ function unavailable(operation: string, error: unknown, streamId?: string): unkn
  * `readPage` is what subscriptions and `readAll` check for holes and order.
  */
 export class CommitReader implements LogSource {
+  /** Events per commit in the log as read lately: how many commits a page asks for. */
+  #eventsPerCommit: number | undefined;
+
   constructor(
     private readonly events: CommitCollection,
     private readonly options: CommitReaderOptions,
   ) {}
 
+  /**
+   * Whole commits holding about `limit` events after `after`. Commits hold any number of events,
+   * so how many to ask for is estimated from the commits read before (asking for `limit` commits
+   * would read and decode up to `limit` times the events wanted); a page that comes back short is
+   * simply followed by another. Commits past the one that reaches `limit` are not decoded.
+   */
   async readPage(after: number, limit: number): Promise<RecordedEvent[]> {
+    const wanted = Math.max(1, limit);
+    const commits = Math.max(
+      1,
+      Math.min(
+        wanted,
+        this.options.batchSize,
+        Math.ceil(wanted / (this.#eventsPerCommit ?? 1)) + 1,
+      ),
+    );
     let docs: CommitDocument[];
     try {
       docs = await this.events.find(
         { last_position: { $gt: after } },
-        { sort: { last_position: 1 }, limit: Math.max(1, Math.min(limit, this.options.batchSize)) },
+        { sort: { last_position: 1 }, limit: commits },
       );
     } catch (error) {
       throw unavailable('readAll', error);
     }
     const out: RecordedEvent[] = [];
+    let decoded = 0;
     for (const doc of docs) {
+      decoded++;
       for (const event of decodeCommit(doc)) {
         if (event.position > after) out.push(this.options.decode(event));
       }
+      if (out.length >= wanted) break;
+    }
+    if (decoded > 0) {
+      // Events per commit of this page (the whole page when it was read to its end).
+      let events = 0;
+      for (let i = 0; i < decoded; i++) {
+        const doc = docs[i]!;
+        events += doc.last_position - doc.position + 1;
+      }
+      const seen = events / decoded;
+      const short = out.length < wanted && docs.length === commits;
+      // A page that came back short (commits smaller than thought) corrects at once.
+      this.#eventsPerCommit =
+        this.#eventsPerCommit === undefined || short
+          ? seen
+          : this.#eventsPerCommit * 0.5 + seen * 0.5;
     }
     return out;
   }
@@ -158,23 +194,10 @@ export class CommitReader implements LogSource {
     maxCount: number,
   ): AsyncGenerator<RecordedEvent> {
     let left = maxCount;
-    // Forwards: commits ending after the last one read; backwards: commits starting before it.
-    let bound: CommitFilter = { $gte: Math.max(1, fromVersion) };
-    while (left > 0) {
-      let docs: CommitDocument[];
-      try {
-        docs = await this.events.find(
-          { aggregate_id: streamId, last_version: bound },
-          {
-            sort: { last_version: forwards ? 1 : -1 },
-            limit: Math.max(1, Math.min(this.options.batchSize, left)),
-          },
-        );
-      } catch (error) {
-        throw unavailable('readStream', error, streamId);
-      }
-      if (docs.length === 0) return;
-      for (const doc of docs) {
+    let bound: CommitFilter | undefined = { $gte: Math.max(1, fromVersion) };
+    while (left > 0 && bound) {
+      const page = await this.#streamPage(streamId, fromVersion, forwards, bound, left);
+      for (const doc of page.docs) {
         const events = decodeCommit(doc);
         if (!forwards) events.reverse();
         for (const event of events) {
@@ -183,10 +206,55 @@ export class CommitReader implements LogSource {
           if (--left <= 0) return;
         }
       }
-      const edge = docs.at(-1)!;
-      bound = forwards
-        ? { $gt: edge.last_version }
-        : { $gte: Math.max(1, fromVersion), $lt: edge.version };
+      bound = page.next;
     }
+  }
+
+  /** A stream's events from `fromVersion` forwards, all at once (`getEvents`): no generator per event. */
+  async streamEvents(streamId: string, fromVersion: number): Promise<RecordedEvent[]> {
+    const out: RecordedEvent[] = [];
+    let bound: CommitFilter | undefined = { $gte: Math.max(1, fromVersion) };
+    while (bound) {
+      const page = await this.#streamPage(streamId, fromVersion, true, bound, Infinity);
+      for (const doc of page.docs) {
+        for (const event of decodeCommit(doc)) {
+          if (event.version >= fromVersion) out.push(this.options.decode(event));
+        }
+      }
+      bound = page.next;
+    }
+    return out;
+  }
+
+  /**
+   * One read of a stream's commits. Forwards: commits ending after the last one read; backwards:
+   * commits starting before it. `next` is the bound of the following read, absent when this one
+   * came back with fewer commits than asked for: the stream ends there, no need to ask again.
+   */
+  async #streamPage(
+    streamId: string,
+    fromVersion: number,
+    forwards: boolean,
+    bound: CommitFilter,
+    left: number,
+  ): Promise<{ docs: CommitDocument[]; next: CommitFilter | undefined }> {
+    const limit = Math.max(1, Math.min(this.options.batchSize, left));
+    let docs: CommitDocument[];
+    try {
+      docs = await this.events.find(
+        { aggregate_id: streamId, last_version: bound },
+        { sort: { last_version: forwards ? 1 : -1 }, limit },
+      );
+    } catch (error) {
+      throw unavailable('readStream', error, streamId);
+    }
+    if (docs.length < limit) return { docs, next: undefined };
+    const edge = docs.at(-1)!;
+    return {
+      docs,
+      next: forwards
+        ? { $gt: edge.last_version }
+        : { $gte: Math.max(1, fromVersion), $lt: edge.version },
+    };
   }
 }

@@ -250,13 +250,11 @@ export class MongoEventStore implements EventStore {
   }
 
   getEvents(streamId: string, fromVersion = 1): Promise<RecordedEvent[]> {
-    return this.#telemetry.readArray('getEvents', streamId, async () => {
+    return this.#telemetry.readArray('getEvents', streamId, () => {
       this.#assertOpen('getEvents');
       assertStreamId(streamId);
       assertNonNegativeInteger(fromVersion, 'fromVersion', { streamId });
-      const out: RecordedEvent[] = [];
-      for await (const event of this.#readStream(streamId, { fromVersion })) out.push(event);
-      return out;
+      return this.#reader.streamEvents(streamId, fromVersion);
     });
   }
 
