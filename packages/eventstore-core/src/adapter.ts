@@ -53,11 +53,11 @@ export {
 } from './telemetry/telemetry.js';
 export {
   StoreTelemetry,
-  type AppendStats,
+  type AppendTrace,
   type StoreTelemetryOptions,
 } from './telemetry/store-telemetry.js';
 export {
   ConsumerTelemetry,
   type ConsumerTelemetryOptions,
 } from './telemetry/consumer-telemetry.js';
-export { traceCarrierOf, withTraceCarrier, type TraceCarrier } from './telemetry/trace-context.js';
+export { traceCarrierOf, type TraceCarrier } from './telemetry/trace-context.js';

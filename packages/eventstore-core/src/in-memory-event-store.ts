@@ -27,6 +27,7 @@ import {
   StreamCursor,
 } from './read-cursors.js';
 import { StoreTelemetry } from './telemetry/store-telemetry.js';
+import type { TraceCarrier } from './telemetry/trace-context.js';
 import type { TelemetryOptions } from './telemetry/telemetry.js';
 
 export interface InMemoryEventStoreOptions extends TelemetryOptions {
@@ -107,19 +108,28 @@ export class InMemoryEventStore implements EventStore {
     events: readonly NewEvent[],
     expectedVersion: ExpectedVersion = 'any',
   ): Promise<AppendResult> {
-    return this.#telemetry.append(streamId, expectedVersion, events, (input) =>
-      this.appendSync(streamId, input, expectedVersion),
+    return this.#telemetry.append(streamId, expectedVersion, events, (input, trace) =>
+      this.#appendSync(streamId, input, expectedVersion, trace.carrier),
     );
   }
 
-  /** `append` without the promise; the in-memory store never waits. */
+  /** `append` without the promise (and without telemetry); the in-memory store never waits. */
   appendSync(
     streamId: string,
     events: readonly NewEvent[],
     expectedVersion: ExpectedVersion = 'any',
   ): AppendResult {
+    return this.#appendSync(streamId, events, expectedVersion, undefined);
+  }
+
+  #appendSync(
+    streamId: string,
+    events: readonly NewEvent[],
+    expectedVersion: ExpectedVersion,
+    trace: TraceCarrier | undefined,
+  ): AppendResult {
     this.#assertOpen('append');
-    const prepared = prepareAppend(streamId, events, expectedVersion, this.#registry);
+    const prepared = prepareAppend(streamId, events, expectedVersion, this.#registry, trace);
 
     const stream = this.#streams.get(streamId);
     const actual = stream === undefined ? 0 : stream.events.length;

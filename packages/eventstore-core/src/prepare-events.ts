@@ -1,4 +1,5 @@
 import { ValidationError } from './errors.js';
+import type { TraceCarrier } from './telemetry/trace-context.js';
 import type { EventMetadata } from './types.js';
 import {
   type Context,
@@ -41,7 +42,13 @@ class EventSite implements DataSite {
   }
 }
 
-function copyMetadata(value: unknown, site: EventSite): EventMetadata {
+/**
+ * The metadata's frozen copy. With a trace carrier (the append's span), its `traceparent` and
+ * `tracestate` are added unless the caller set a `traceparent`; one copy per metadata object
+ * of the batch (events of one save usually share theirs), so tracing adds no copy per event.
+ */
+function copyMetadata(value: unknown, site: EventSite, traced?: TracedBatch): EventMetadata {
+  if (traced) return traced.metadataFor(value, site);
   if (value === undefined) return NO_METADATA;
   site.part = 'metadata';
   if (!isPlainObject(value)) {
@@ -64,6 +71,27 @@ function copyMetadata(value: unknown, site: EventSite): EventMetadata {
   return copyPlainObject(value, site) as EventMetadata;
 }
 
+/** The trace context an append adds to its events' metadata, and the copies made for it. */
+class TracedBatch {
+  readonly #copies = new Map<object, EventMetadata>();
+  #bare: EventMetadata | undefined;
+
+  constructor(readonly carrier: TraceCarrier) {}
+
+  metadataFor(value: unknown, site: EventSite): EventMetadata {
+    if (value === undefined) {
+      this.#bare ??= Object.freeze({ ...this.carrier });
+      return this.#bare;
+    }
+    const known = typeof value === 'object' && value !== null ? this.#copies.get(value) : undefined;
+    if (known) return known;
+    const copy = copyMetadata(value, site);
+    const traced = 'traceparent' in copy ? copy : Object.freeze({ ...copy, ...this.carrier });
+    this.#copies.set(value as object, traced);
+    return traced;
+  }
+}
+
 /**
  * Validates a whole batch before anything is written and returns frozen copies with event
  * ids filled in. `newId` is injectable so stores can stay deterministic in tests; `copyData:
@@ -73,9 +101,10 @@ export function prepareEvents(
   streamId: string,
   events: unknown,
   newId: () => string = newEventId,
-  options: { copyData?: boolean } = {},
+  options: { copyData?: boolean; trace?: TraceCarrier } = {},
 ): PreparedEvent[] {
   const copyData = options.copyData ?? true;
+  const traced = options.trace ? new TracedBatch(options.trace) : undefined;
   if (!Array.isArray(events)) {
     throw new ValidationError('events', `must be an array, got ${describe(events)}`, { streamId });
   }
@@ -133,7 +162,7 @@ export function prepareEvents(
       generatedId,
       type,
       data: copyData ? copyPlainObject(data, site) : data,
-      metadata: copyMetadata(event.metadata, site),
+      metadata: copyMetadata(event.metadata, site, traced),
     };
   }
   return out;
@@ -150,10 +179,14 @@ export function prepareAppend(
   registry?: {
     encodePrepared(streamId: string, prepared: readonly PreparedEvent[]): PreparedEvent[];
   },
+  trace?: TraceCarrier,
 ): PreparedEvent[] {
   assertStreamId(streamId);
   assertExpectedVersion(expectedVersion, streamId);
   // With a registry the data is parsed by its schema and then copied once, after parsing.
-  const validated = prepareEvents(streamId, events, newEventId, { copyData: !registry });
+  const validated = prepareEvents(streamId, events, newEventId, {
+    copyData: !registry,
+    ...(trace ? { trace } : {}),
+  });
   return registry ? registry.encodePrepared(streamId, validated) : validated;
 }

@@ -9,7 +9,7 @@ import {
   StoreUnavailableError,
 } from '@flowra/eventstore-core';
 import {
-  type AppendStats,
+  type AppendTrace,
   LruCache,
   type Timers,
   isRetryOf,
@@ -47,7 +47,7 @@ export interface CommitRequest {
   callerIds: boolean;
   expected: ExpectedVersion;
   /** Filled in as the append settles: how often it was placed again, and with how many others. */
-  stats?: AppendStats;
+  stats?: AppendTrace;
 }
 
 export interface CommitLogOptions {

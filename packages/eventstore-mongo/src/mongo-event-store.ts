@@ -18,7 +18,7 @@ import {
   ValidationError,
 } from '@flowra/eventstore-core';
 import {
-  type AppendStats,
+  type AppendTrace,
   LogFeed,
   type PreparedEvent,
   assertNonNegativeInteger,
@@ -196,8 +196,8 @@ export class MongoEventStore implements EventStore {
     events: readonly NewEvent[],
     expectedVersion: ExpectedVersion = 'any',
   ): Promise<AppendResult> {
-    return this.#telemetry.append(streamId, expectedVersion, events, (input, stats) =>
-      this.#append(streamId, input, expectedVersion, stats),
+    return this.#telemetry.append(streamId, expectedVersion, events, (input, trace) =>
+      this.#append(streamId, input, expectedVersion, trace),
     );
   }
 
@@ -205,10 +205,16 @@ export class MongoEventStore implements EventStore {
     streamId: string,
     events: readonly NewEvent[],
     expectedVersion: ExpectedVersion,
-    stats: AppendStats,
+    trace: AppendTrace,
   ): Promise<AppendResult> {
     this.#assertOpen('append');
-    const prepared = prepareAppend(streamId, events, expectedVersion, this.#registry);
+    const prepared = prepareAppend(
+      streamId,
+      events,
+      expectedVersion,
+      this.#registry,
+      trace.carrier,
+    );
     const commit = buildCommit(
       streamId,
       this.#aggregateTypeOf(streamId),
@@ -227,7 +233,7 @@ export class MongoEventStore implements EventStore {
       ids: prepared.map((e) => e.eventId),
       callerIds: events.some((e) => e?.eventId !== undefined),
       expected: expectedVersion,
-      stats,
+      stats: trace,
     });
   }
 

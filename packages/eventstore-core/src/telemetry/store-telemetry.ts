@@ -9,7 +9,7 @@ import {
   recordError,
   withError,
 } from './telemetry.js';
-import { traceCarrierOf, withTraceCarrier } from './trace-context.js';
+import { type TraceCarrier, traceCarrierOf } from './trace-context.js';
 
 /** Failures after which the store stopped trying: an operator wants to hear of them. */
 const GAVE_UP = new Set([
@@ -18,8 +18,13 @@ const GAVE_UP = new Set([
   'StoreUnavailableError',
 ]);
 
-/** What a store's placement of an append learnt, for its span and metrics. */
-export interface AppendStats {
+/**
+ * Between the telemetry and a store's append: the trace context to add to each event's
+ * metadata (`prepareAppend` takes it), and what the placement learnt, for the span and metrics.
+ */
+export interface AppendTrace {
+  /** The append span's W3C trace context, when it has a valid one. */
+  carrier?: TraceCarrier;
   /** Times the append was placed again (a lost log position, a transient failure). */
   placementRetries?: number;
   /** Appends written by the same write as this one (group commit). */
@@ -70,15 +75,16 @@ export class StoreTelemetry extends Telemetry {
 
   /**
    * An append in a span of its own. When the span has a valid context (an SDK is registered,
-   * or a caller's span is active), its W3C trace context is added to each event's metadata,
-   * so whoever handles the event later can link back to it. With no SDK and no logger the
+   * or a caller's span is active), its W3C trace context goes to the store as
+   * `AppendTrace.carrier`, for `prepareAppend` to add to each event's metadata, so whoever
+   * handles the event later can link back to it. With no SDK and no logger the
    * append runs as it is: no span, no clock reads, no allocation.
    */
   append<E>(
     streamId: string,
     expectedVersion: ExpectedVersion,
     events: readonly E[],
-    run: (events: readonly E[], stats: AppendStats) => AppendResult | Promise<AppendResult>,
+    run: (events: readonly E[], stats: AppendTrace) => AppendResult | Promise<AppendResult>,
   ): Promise<AppendResult> {
     const instruments = this.instruments;
     if (this.tracingOff && !instruments.live && this.logger === silentLogger) {
@@ -95,7 +101,7 @@ export class StoreTelemetry extends Telemetry {
     streamId: string,
     expectedVersion: ExpectedVersion,
     events: readonly E[],
-    run: (events: readonly E[], stats: AppendStats) => AppendResult | Promise<AppendResult>,
+    run: (events: readonly E[], stats: AppendTrace) => AppendResult | Promise<AppendResult>,
     instruments: Instruments,
   ): Promise<AppendResult> {
     const count = Array.isArray(events) ? events.length : 0;
@@ -105,14 +111,13 @@ export class StoreTelemetry extends Telemetry {
       [A.EVENT_COUNT]: count,
     });
     const carrier = traceCarrierOf(span.spanContext());
-    const input = carrier && Array.isArray(events) ? withTraceCarrier(events, carrier) : events;
-    const stats: AppendStats = {};
+    const stats: AppendTrace = carrier ? { carrier } : {};
     const started = instruments.live ? performance.now() : 0;
     let failure: string | undefined;
     try {
       const result = span.isRecording()
-        ? await context.with(trace.setSpan(context.active(), span), () => run(input, stats))
-        : await run(input, stats);
+        ? await context.with(trace.setSpan(context.active(), span), () => run(events, stats))
+        : await run(events, stats);
       if (span.isRecording()) {
         span.setAttributes({
           [A.STREAM_VERSION]: result.nextExpectedVersion,

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { collect } from '../collect.js';
 import { InMemoryEventStore } from '../in-memory-event-store.js';
 import { consoleLogger } from './logger.js';
-import { traceCarrierOf, traceContextOf, withTraceCarrier } from './trace-context.js';
+import { traceCarrierOf, traceContextOf } from './trace-context.js';
 
 describe('trace context in metadata', () => {
   const context = {
@@ -45,14 +45,28 @@ describe('trace context in metadata', () => {
     expect(traceContextOf({})).toBeUndefined();
   });
 
-  it('leaves input that validation must refuse as it is', () => {
-    const carrier = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
-    const odd = [null, 'text', { type: 'T', data: {}, metadata: 'nope' }, new (class X {})()];
-    expect(withTraceCarrier(odd, carrier)).toEqual(odd);
-    const input = [{ type: 'T', data: {}, metadata: { userId: 'u' } }];
-    const out = withTraceCarrier(input, carrier);
-    expect(out[0]!.metadata).toEqual({ userId: 'u', ...carrier });
-    expect(input[0]!.metadata).toEqual({ userId: 'u' });
+  it('a traced append still refuses bad metadata, and shares one copy per metadata object', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracerProvider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    const store = new InMemoryEventStore({ tracerProvider });
+    await expect(
+      store.append('bad-1', [{ type: 'T', data: {}, metadata: 'nope' as never }]),
+    ).rejects.toMatchObject({ name: 'ValidationError', field: 'events[0].metadata' });
+    const shared = { userId: 'u' };
+    await store.append('ok-1', [
+      { type: 'T', data: {}, metadata: shared },
+      { type: 'T', data: {}, metadata: shared },
+      { type: 'T', data: {} },
+    ]);
+    shared.userId = 'changed';
+    const [a, b, c] = await store.getEvents('ok-1');
+    expect(a!.metadata).toEqual({ userId: 'u', traceparent: expect.stringMatching(/^00-/) });
+    expect(b!.metadata).toBe(a!.metadata);
+    expect(Object.isFrozen(a!.metadata)).toBe(true);
+    expect(c!.metadata).toEqual({ traceparent: a!.metadata.traceparent });
+    await store.close();
   });
 });
 

@@ -5,7 +5,6 @@ import {
   createTraceState,
   isSpanContextValid,
 } from '@opentelemetry/api';
-import { isPlainObject } from '../plain-data.js';
 import type { EventMetadata } from '../types.js';
 
 /** The W3C trace context of the span an event was appended in, as kept in its metadata. */
@@ -47,19 +46,4 @@ export function traceContextOf(event: { metadata?: EventMetadata }): SpanContext
       : {}),
   };
   return isSpanContextValid(context) ? context : undefined;
-}
-
-/**
- * The events with the trace context added to their metadata. A `traceparent` the caller set
- * is kept: they know better which span the event belongs to. Anything that is not a plain
- * event is passed on untouched, for validation to refuse with its usual error.
- */
-export function withTraceCarrier<T>(events: readonly T[], carrier: TraceCarrier): T[] {
-  return events.map((event) => {
-    if (!isPlainObject(event)) return event;
-    const metadata = event.metadata;
-    if (metadata === undefined) return { ...event, metadata: { ...carrier } } as T;
-    if (!isPlainObject(metadata) || 'traceparent' in metadata) return event;
-    return { ...event, metadata: { ...metadata, ...carrier } } as T;
-  });
 }
