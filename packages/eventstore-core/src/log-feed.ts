@@ -3,8 +3,8 @@ import { type LogSource, continuation, holeRetryMs, readContiguous } from './log
 import { type AbortSignalLike, type Timers, sleep, systemTimers } from './timers.js';
 import type { EventHandler, RecordedEvent, SubscribeOptions, Subscription } from './types.js';
 import { ConsumerTelemetry } from './telemetry/consumer-telemetry.js';
+import { type TelemetryOptions, errorType } from './telemetry/telemetry.js';
 import { type FlowraLogger, silentLogger } from './telemetry/logger.js';
-import type { TelemetryOptions } from './telemetry/telemetry.js';
 
 export interface LogFeedOptions {
   /**
@@ -468,7 +468,7 @@ class FeedSubscription implements Subscription {
           subscription: this.options.name,
           position: this.#position,
           err: error,
-          errorType: (error as { name?: unknown } | null)?.name,
+          errorType: errorType(error),
         },
         LogGapError.isInstance(error)
           ? 'subscription stopped: a gap in the log stayed'

@@ -25,6 +25,7 @@ import {
   assertStreamId,
   assertTypes,
   StoreTelemetry,
+  errorType,
   prepareAppend,
   systemTimers,
   validateReadAllOptions,
@@ -423,7 +424,7 @@ export class MongoEventStore implements EventStore {
       await ready;
     } catch (error) {
       this.#telemetry.logger.error(
-        { database: this.#db.databaseName, errorType: (error as Error)?.name, err: error },
+        { database: this.#db.databaseName, errorType: errorType(error), err: error },
         'schema check failed; appends are refused',
       );
       if (StoreSchemaError.isInstance(error)) throw error;

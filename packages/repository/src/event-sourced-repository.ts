@@ -140,14 +140,12 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
 
   #span<R>(operation: string, aggregateId: string, fn: (span: Span) => Promise<R>): Promise<R> {
     return inSpan(
-      this.#telemetry.tracer,
+      this.#telemetry,
       `${operation} ${this.#factory.aggregateType}`,
-      {
-        attributes: {
-          [A.AGGREGATE_TYPE]: this.#factory.aggregateType,
-          [A.STREAM_ID]: this.streamIdOf(aggregateId),
-        },
-      },
+      () => ({
+        [A.AGGREGATE_TYPE]: this.#factory.aggregateType,
+        [A.STREAM_ID]: this.streamIdOf(aggregateId),
+      }),
       fn,
     );
   }

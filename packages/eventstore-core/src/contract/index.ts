@@ -17,6 +17,12 @@ export type {
 } from './context.js';
 export { uniqueStreamId, waitFor } from './context.js';
 export { telemetryContract, type TelemetryContractOptions } from './telemetry.contract.js';
+export {
+  loadTestTelemetry,
+  type FinishedSpan,
+  type MetricPoint,
+  type TestTelemetry,
+} from './telemetry-sdk.js';
 
 /**
  * Registers the Flowra `EventStore` contract as vitest tests. Every store in this

@@ -5,8 +5,8 @@ import {
   type Histogram,
   type Meter,
   type MeterProvider,
+  INVALID_SPAN_CONTEXT,
   type Span,
-  type SpanOptions,
   SpanStatusCode,
   ProxyTracerProvider,
   type Tracer,
@@ -169,17 +169,22 @@ export function withError(attributes: Attributes, type: string | undefined): Att
   return type === undefined ? attributes : { ...attributes, [FlowraAttributes.ERROR_TYPE]: type };
 }
 
+/** What `inSpan` hands `fn` when nothing records: every call on it is a no-op. */
+const NOT_RECORDING = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
 /**
  * Runs `fn` in an active span (the parent of whatever it calls that traces), records its
- * error with the typed name, and ends the span however it settles.
+ * error with the typed name, and ends the span however it settles. With no tracer provider
+ * registered, `fn` runs as it is: no span, no context switch, no attributes built.
  */
 export function inSpan<T>(
-  tracer: Tracer,
+  telemetry: Telemetry,
   name: string,
-  options: SpanOptions,
+  attributes: () => Attributes,
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
-  return tracer.startActiveSpan(name, options, async (span) => {
+  if (telemetry.tracingOff) return fn(NOT_RECORDING);
+  return telemetry.tracer.startActiveSpan(name, { attributes: attributes() }, async (span) => {
     try {
       return await fn(span);
     } catch (error) {

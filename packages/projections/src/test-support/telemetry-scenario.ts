@@ -1,21 +1,10 @@
 import type { EventStore, TelemetryOptions } from '@flowra/eventstore-core';
+import { type TestTelemetry, loadTestTelemetry } from '@flowra/eventstore-core/contract';
 import { SpanKind, context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentProjection } from '../define-projection.js';
 import { ProjectionRunner } from '../projection-runner.js';
 import type { ReadModelStore } from '../read-model-store.js';
-
-class OnDemand extends MetricReader {
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
 
 export interface TelemetryScenarioStores {
   /** The producer's store and, separately, the projection's (another client, another process). */
@@ -31,21 +20,19 @@ export interface TelemetryScenarioStores {
  */
 export function projectionTelemetryScenario(name: string, stores: TelemetryScenarioStores): void {
   describe(`projection telemetry on ${name}`, () => {
-    const exporter = new InMemorySpanExporter();
-    const tracerProvider = new BasicTracerProvider({
-      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    let otel: TestTelemetry;
+    beforeAll(async () => {
+      const loaded = await loadTestTelemetry();
+      if (typeof loaded === 'string') throw new Error(loaded);
+      otel = loaded;
     });
-    const reader = new OnDemand();
-    const meterProvider = new MeterProvider({ readers: [reader] });
-    const telemetry = { tracerProvider, meterProvider };
-    beforeAll(() => {
-      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    });
-    afterAll(() => context.disable());
+    afterAll(() => otel.shutdown());
 
     it('handler calls are consumer spans linked to the append; writes and lag are measured', {
       timeout: 60_000,
     }, async () => {
+      const { tracerProvider, meterProvider } = otel;
+      const telemetry = { tracerProvider, meterProvider };
       const producer = await stores.producer(telemetry);
       const { events, readModels } = await stores.consumer(telemetry);
       const projectionName = `otel-${Date.now().toString(36)}`;
@@ -78,7 +65,7 @@ export function projectionTelemetryScenario(name: string, stores: TelemetryScena
         await producer.close();
         await events.close();
       }
-      const spans = exporter.getFinishedSpans();
+      const spans = otel.spans();
       const append = spans.find(
         (s) =>
           s.attributes['db.operation.name'] === 'append' &&
@@ -99,17 +86,13 @@ export function projectionTelemetryScenario(name: string, stores: TelemetryScena
         expect(span.links[0]?.context.spanId).toBe(append.spanContext().spanId);
         expect(span.links[0]?.context.traceId).toBe(request.spanContext().traceId);
       }
-      const { resourceMetrics } = await reader.collect();
+      const collected = await otel.metrics();
       const metric = (metricName: string) =>
-        resourceMetrics.scopeMetrics
-          .flatMap((s) => s.metrics)
-          .filter((m) => m.descriptor.name === metricName)
-          .flatMap((m) => m.dataPoints as { attributes: Record<string, unknown>; value: unknown }[])
-          .filter(
-            (p) =>
-              p.attributes['flowra.projection.name'] === projectionName ||
-              p.attributes['messaging.consumer.group.name'] === projectionName,
-          );
+        (collected.get(metricName) ?? []).filter(
+          (p) =>
+            p.attributes['flowra.projection.name'] === projectionName ||
+            p.attributes['messaging.consumer.group.name'] === projectionName,
+        );
       const writes = metric('flowra.read_model.writes');
       expect(writes.map((p) => [p.attributes['flowra.read_model.collection'], p.value])).toEqual([
         ['counts', 1],
