@@ -1,5 +1,5 @@
 import { InMemoryEventStore } from '@flowra/eventstore-core';
-import { type Measurement, measure } from './measurement.js';
+import { type Measurement, measure, pairedCpu } from './measurement.js';
 import { sampleEvents } from './sample-events.js';
 
 export interface InMemorySizes {
@@ -37,8 +37,58 @@ async function count(
   if (n !== expected) throw new Error(`${what} yielded ${n} events, expected ${expected}`);
 }
 
+interface SmallEvent {
+  type: string;
+  data: { text: string; n: number; at: Date };
+}
+
+const NO_METADATA = Object.freeze({});
+
+/**
+ * The least an in-memory store that keeps events isolated from its callers can do with the
+ * small-event workload, written for exactly its shape: a copy of each event's data and Date,
+ * frozen, in a frozen record pushed onto the log and its stream. No validation, no ids, no
+ * expected-version check, no telemetry: what the store's own append is measured against.
+ */
+class IsolatingFloor {
+  readonly log: object[] = [];
+  readonly streams = new Map<string, object[]>();
+
+  append(streamId: string, events: readonly SmallEvent[]): void {
+    let stream = this.streams.get(streamId);
+    if (stream === undefined) {
+      stream = [];
+      this.streams.set(streamId, stream);
+    }
+    const recordedAt = Object.freeze(new Date());
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      const data = { ...e.data };
+      data.at = Object.freeze(new Date(e.data.at.getTime()));
+      const record = Object.freeze({
+        eventId: '',
+        streamId,
+        type: e.type,
+        data: Object.freeze(data),
+        metadata: NO_METADATA,
+        version: stream.length + 1,
+        position: this.log.length + 1,
+        recordedAt,
+      });
+      this.log.push(record);
+      stream.push(record);
+    }
+  }
+}
+
+export interface InMemoryResult {
+  rows: Measurement[];
+  /** CPU time of the store's small-event appends over the isolating floor's, run in turn. */
+  smallAppendVsFloor: number;
+}
+
 /** Append throughput (batches of 1 and 100), readStream of one long stream, readAll of the log. */
-export async function benchInMemory(sizes: InMemorySizes): Promise<Measurement[]> {
+export async function benchInMemory(sizes: InMemorySizes): Promise<InMemoryResult> {
   const rows: Measurement[] = [];
   const one = sampleEvents(1_000);
   const hundred = Array.from({ length: 10 }, (_, i) => sampleEvents(100, i * 100));
@@ -107,6 +157,38 @@ export async function benchInMemory(sizes: InMemorySizes): Promise<Measurement[]
     ),
   );
 
+  const floorRow = await measure(
+    'isolating floor for the same small events (copies, freezes, log and stream arrays only)',
+    () => {
+      const floor = new IsolatingFloor();
+      for (let i = 0; i < smallAppends; i++) {
+        floor.append(`note-${i % 2_000}`, small[i % small.length]!);
+      }
+    },
+    {
+      runs: sizes.runs,
+      events: smallAppends * 100,
+      note: 'no validation, ids, version checks or telemetry: the baseline of memory_small_append100_vs_floor',
+    },
+  );
+  rows.push(floorRow);
+  const paired = await pairedCpu(
+    async () => {
+      const own = new InMemoryEventStore();
+      for (let i = 0; i < smallAppends; i++) {
+        await own.append(`note-${i % 2_000}`, small[i % small.length]!);
+      }
+      await own.close();
+    },
+    () => {
+      const floor = new IsolatingFloor();
+      for (let i = 0; i < smallAppends; i++) {
+        floor.append(`note-${i % 2_000}`, small[i % small.length]!);
+      }
+    },
+    sizes.runs * 2,
+  );
+
   // One store holds both: a long stream inside a long log.
   await fresh();
   const chunk = sampleEvents(1_000);
@@ -147,5 +229,5 @@ export async function benchInMemory(sizes: InMemorySizes): Promise<Measurement[]
     ),
   );
   await store.close();
-  return rows;
+  return { rows, smallAppendVsFloor: paired.ratio };
 }

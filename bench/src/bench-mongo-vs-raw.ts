@@ -1,11 +1,13 @@
 import { MongoEventStore } from '@flowra/eventstore-mongo';
 import type { Db } from 'mongodb';
-import { type Measurement, measure } from './measurement.js';
+import { type Measurement, type PairedCpu, measure, pairedCpu } from './measurement.js';
 import { RawMongoBaseline } from './raw-mongo-baseline.js';
 import { sampleEvents } from './sample-events.js';
 
 export interface MongoSizes {
   runs: number;
+  /** Adapter and raw runs in turn for the CPU ratios. */
+  cpuPairs: number;
   appendBatch: number;
   streamEvents: number;
   logEvents: number;
@@ -17,6 +19,7 @@ export interface MongoSizes {
 export const MONGO_SIZES: Record<'full' | 'quick', MongoSizes> = {
   full: {
     runs: 20,
+    cpuPairs: 30,
     appendBatch: 100,
     streamEvents: 1_000,
     logEvents: 10_000,
@@ -25,6 +28,7 @@ export const MONGO_SIZES: Record<'full' | 'quick', MongoSizes> = {
   },
   quick: {
     runs: 20,
+    cpuPairs: 12,
     appendBatch: 100,
     streamEvents: 200,
     logEvents: 2_000,
@@ -55,6 +59,8 @@ export interface MongoVsRawResult {
   append: [adapter: Measurement, raw: Measurement];
   load: [adapter: Measurement, raw: Measurement];
   log: [adapter: Measurement, raw: Measurement];
+  /** Adapter over raw driver, CPU time of this process, runs in turn (`pairedCpu`). */
+  cpu: { append: PairedCpu; load: PairedCpu; log: PairedCpu };
 }
 
 /**
@@ -185,8 +191,18 @@ export async function benchMongoVsRaw(
     logRawRun,
     { runs: sizes.runs, warmup: READ_WARMUP, events: sizes.logEvents },
   );
+  const cpu = {
+    append: await pairedCpu(
+      () => store.append(`chat-paired-${++streamNo}`, batch, 'no_stream'),
+      () => raw.append(`chat-paired-${++streamNo}`, batch, 1),
+      sizes.cpuPairs,
+    ),
+    load: await pairedCpu(loadAdapterRun, loadRawRun, sizes.cpuPairs),
+    log: await pairedCpu(logAdapterRun, logRawRun, sizes.cpuPairs),
+  };
   await store.close();
   return {
+    cpu,
     rows: [appendAdapter, appendRaw, loadAdapter, loadRaw, logAdapter, logRaw],
     append: [appendAdapter, appendRaw],
     load: [loadAdapter, loadRaw],

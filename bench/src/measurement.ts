@@ -120,3 +120,60 @@ export function round(ms: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(ms * f) / f;
 }
+
+/** CPU time of this process spent in `fn`, in ms (user + system). */
+async function cpuOf(fn: () => unknown): Promise<number> {
+  const before = process.cpuUsage();
+  await fn();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
+export interface PairedCpu {
+  /** Median over the pairs of `a`'s CPU time over `b`'s. */
+  ratio: number;
+  a_median_ms: number;
+  b_median_ms: number;
+  pairs: number;
+}
+
+/**
+ * `a` and `b` run in turn, `pairs` times each (ABBA order, so neither always runs second), and
+ * each pair's CPU times are divided: the two runs of a pair share the machine's state of that
+ * moment, so the median of these ratios moves far less with a noisy machine than the ratio of
+ * two medians taken seconds apart.
+ */
+export async function pairedCpu(
+  a: () => unknown,
+  b: () => unknown,
+  pairs: number,
+): Promise<PairedCpu> {
+  const ratios: number[] = [];
+  const as: number[] = [];
+  const bs: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    let ta: number;
+    let tb: number;
+    if (i % 2 === 0) {
+      ta = await cpuOf(a);
+      tb = await cpuOf(b);
+    } else {
+      tb = await cpuOf(b);
+      ta = await cpuOf(a);
+    }
+    as.push(ta);
+    bs.push(tb);
+    if (tb > 0) ratios.push(ta / tb);
+  }
+  const median = (xs: number[]) =>
+    percentile(
+      [...xs].sort((x, y) => x - y),
+      50,
+    );
+  return {
+    ratio: round(median(ratios), 2),
+    a_median_ms: round(median(as)),
+    b_median_ms: round(median(bs)),
+    pairs,
+  };
+}

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Measurement } from './measurement.js';
 
 export const RATIO_NAMES = [
+  'memory_small_append100_vs_floor',
   'append100_adapter_vs_raw',
   'load1000_adapter_vs_raw',
   'readall10k_adapter_vs_raw',

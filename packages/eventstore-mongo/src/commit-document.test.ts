@@ -53,6 +53,26 @@ describe('commit document', () => {
     expect(events[0]?.recordedAt).toEqual(at);
   });
 
+  it('decodes commits read without the fields reads leave on the server', () => {
+    const prepared = prepareEvents('s', [
+      { type: 'A', data: { x: 1 }, metadata: { userId: 'u' } },
+      { type: 'B', data: {} },
+    ]);
+    const { _id, aggregate_type, ...commit } = buildCommit('s', 's', prepared, 1, 1, at);
+    // What a server that honours the readers' projection sends back.
+    const lean = {
+      ...commit,
+      events: commit.events.map(({ created_at, metadata: { timestamp, ...metadata }, ...e }) => ({
+        ...e,
+        metadata,
+      })),
+    };
+    const full = decodeCommit({ _id, aggregate_type, ...commit });
+    expect(decodeCommit(lean)).toEqual(full);
+    expect(full.map((e) => e.recordedAt)).toEqual([at, at]);
+    expect(full[0]?.metadata).toEqual({ userId: 'u' });
+  });
+
   it('fails on undecodable documents naming the stream and version', () => {
     const good = buildCommit('s', 's', prepareEvents('s', [{ type: 'A', data: {} }]), 3, 7, at);
     const cases: [unknown, RegExp][] = [

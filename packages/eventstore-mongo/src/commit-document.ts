@@ -162,6 +162,16 @@ function decodingError(
 
 /** The events of a stored commit, or an `EventDecodingError` naming the stream and version. */
 export function decodeCommit(doc: unknown): RecordedEvent[] {
+  const out: RecordedEvent[] = [];
+  decodeCommitInto(doc, out);
+  return out;
+}
+
+/**
+ * `decodeCommit` pushing onto `out`: a reader collecting many commits builds one array, not
+ * one per commit. On an error nothing of this commit has been pushed.
+ */
+export function decodeCommitInto(doc: unknown, out: RecordedEvent[]): void {
   const d = doc as Partial<CommitDocument>;
   if (typeof d?.aggregate_id !== 'string') throw decodingError(d, 'the commit has no aggregate_id');
   if (!isInt(d.version) || !isInt(d.position) || !Array.isArray(d.events)) {
@@ -174,7 +184,16 @@ export function decodeCommit(doc: unknown): RecordedEvent[] {
   ) {
     throw decodingError(d, 'the commit version/position range does not match its events');
   }
-  const out: RecordedEvent[] = new Array(d.events.length);
+  const start = out.length;
+  try {
+    decodeEvents(d as CommitDocument, out);
+  } catch (error) {
+    out.length = start;
+    throw error;
+  }
+}
+
+function decodeEvents(d: CommitDocument, out: RecordedEvent[]): void {
   for (let i = 0; i < d.events.length; i++) {
     const e = d.events[i] as Partial<StoredEvent> | undefined;
     const version = d.version + i;
@@ -197,7 +216,9 @@ export function decodeCommit(doc: unknown): RecordedEvent[] {
         version,
       );
     }
-    const recordedAt = e.created_at instanceof Date ? e.created_at : d.created_at;
+    // The commit's time, which every event of it shares (reads leave the events' own copies
+    // on the server); an event's own only where a commit lacks one.
+    const recordedAt = d.created_at instanceof Date ? d.created_at : e.created_at;
     if (!(recordedAt instanceof Date))
       throw decodingError(d, 'a stored event has no created_at date', version);
     let data: Record<string, unknown>;
@@ -213,7 +234,7 @@ export function decodeCommit(doc: unknown): RecordedEvent[] {
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
       throw decodingError(d, 'the stored data is not an object', version);
     }
-    out[i] = {
+    out.push({
       eventId: e.event_id,
       streamId: d.aggregate_id,
       type: e.event_type,
@@ -222,7 +243,6 @@ export function decodeCommit(doc: unknown): RecordedEvent[] {
       version,
       position: d.position + i,
       recordedAt,
-    };
+    });
   }
-  return out;
 }

@@ -91,6 +91,26 @@ describe('CommitLog', () => {
     expect(next).toEqual({ nextExpectedVersion: 1, position: 1 });
   });
 
+  it('never places a commit at a position this process saw held, even after an operator deleted the last commits', async () => {
+    const fake = fakeCollection();
+    const log = new CommitLog(fake.collection, {
+      appendTimeoutMs: 10_000,
+      maxBatch: 1,
+      timers: systemTimers,
+    });
+    for (const stream of ['a', 'b', 'c']) await log.append(request(stream));
+    // The tail commit (position 3) is removed by hand; a reader may already have delivered it.
+    fake.docs.splice(
+      fake.docs.findIndex((d) => d.position === 3),
+      1,
+    );
+    // A lost reply makes the next round read the log's end again, which now ends at 2.
+    fake.plans.push('fail');
+    const next = await log.append(request('d'));
+    expect(next.position).toBe(4);
+    expect(fake.docs.map((d) => d.position)).toEqual([1, 2, 4]);
+  });
+
   it('a write that is refused outright is a typed error, not a retry loop', async () => {
     const fake = fakeCollection();
     fake.collection.insertMany = async () => {

@@ -128,6 +128,8 @@ export class CommitLog {
   /**
    * Ends this process learnt from majority reads and acknowledged writes: durable, so placing
    * right after one can only collide (a duplicate key, then a fresh read), never leave a hole.
+   * It never goes down, not even when a read finds the log shorter (an operator removed its
+   * last commits): a position seen held is never handed out again.
    */
   #knownLogEnd: number | undefined;
   /** Another writer took the place after `#knownLogEnd`: read the end before placing again. */
@@ -431,10 +433,12 @@ export class CommitLog {
   }
 
   /**
-   * The log's end, read with read concern majority. `floor` is an end this process knows to be
-   * durable: the read starts there (an index range rather than the whole log on servers that do
-   * not walk an index backwards for a bare sort), and falls back to the whole log only when
-   * nothing is found at or above it (commits removed by an operator).
+   * Where the next commit goes: after the log's end read with read concern majority, and never
+   * below `floor`, an end this process knows was durable. The read starts at the floor (an index
+   * range rather than the whole log on servers that do not walk an index backwards for a bare
+   * sort). Nothing at or above the floor means an operator removed the last commits: their
+   * positions are not handed out again, since a reader may already have delivered them and
+   * would skip whatever took their place; the hole stays, and readers report it.
    */
   async #readLogEnd(floor: number | undefined): Promise<number> {
     if (floor !== undefined && floor > 0) {
@@ -442,7 +446,7 @@ export class CommitLog {
         { last_position: { $gte: floor } },
         { sort: { last_position: -1 }, limit: 1, projection: HEAD_FIELDS },
       );
-      if (end) return end.last_position;
+      return end ? Math.max(end.last_position, floor) : floor;
     }
     const [end] = await this.events.find(
       {},

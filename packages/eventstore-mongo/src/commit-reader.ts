@@ -6,10 +6,22 @@ import {
 } from '@flowra/eventstore-core';
 import { type LogSource, type Timers, readContiguous } from '@flowra/eventstore-core/adapter';
 import type { CommitCollection, CommitFilter } from './commit-collection.js';
-import { type CommitDocument, decodeCommit } from './commit-document.js';
+import { type CommitDocument, decodeCommit, decodeCommitInto } from './commit-document.js';
 import { isTransientMongoError } from './mongo-errors.js';
 
 const HEAD_FIELDS = { _id: 0, last_version: 1, last_position: 1 } as const;
+/**
+ * What reads decode: the seed's shape repeats the commit's time in every event (`created_at`,
+ * `metadata.timestamp`), and each Date costs the driver more to decode than the rest of a small
+ * event. The commit's own `created_at` is what `recordedAt` is read from. A hint: servers that
+ * ignore projections send every field, and the result is the same.
+ */
+const EVENT_FIELDS = {
+  _id: 0,
+  aggregate_type: 0,
+  'events.created_at': 0,
+  'events.metadata.timestamp': 0,
+} as const;
 
 export interface CommitReaderOptions {
   /** Commits per read. */
@@ -61,7 +73,7 @@ export class CommitReader implements LogSource {
     try {
       docs = await this.events.find(
         { last_position: { $gt: after } },
-        { sort: { last_position: 1 }, limit: commits },
+        { sort: { last_position: 1 }, limit: commits, projection: EVENT_FIELDS },
       );
     } catch (error) {
       throw unavailable('readAll', error);
@@ -163,7 +175,11 @@ export class CommitReader implements LogSource {
       try {
         docs = await this.events.find(
           { last_position: { $gt: after }, 'events.event_type': { $in: [...types] } },
-          { sort: { last_position: 1 }, limit: Math.min(left, this.options.batchSize) },
+          {
+            sort: { last_position: 1 },
+            limit: Math.min(left, this.options.batchSize),
+            projection: EVENT_FIELDS,
+          },
         );
       } catch (error) {
         throw unavailable('readAll', error);
@@ -213,13 +229,16 @@ export class CommitReader implements LogSource {
   /** A stream's events from `fromVersion` forwards, all at once (`getEvents`): no generator per event. */
   async streamEvents(streamId: string, fromVersion: number): Promise<RecordedEvent[]> {
     const out: RecordedEvent[] = [];
+    const decode = this.options.decode;
     let bound: CommitFilter | undefined = { $gte: Math.max(1, fromVersion) };
     while (bound) {
       const page = await this.#streamPage(streamId, fromVersion, true, bound, Infinity);
       for (const doc of page.docs) {
-        for (const event of decodeCommit(doc)) {
-          if (event.version >= fromVersion) out.push(this.options.decode(event));
-        }
+        const first = out.length;
+        decodeCommitInto(doc, out);
+        // Only the first commit can start before `fromVersion`.
+        while (first < out.length && out[first]!.version < fromVersion) out.splice(first, 1);
+        for (let i = first; i < out.length; i++) out[i] = decode(out[i]!);
       }
       bound = page.next;
     }
@@ -243,7 +262,7 @@ export class CommitReader implements LogSource {
     try {
       docs = await this.events.find(
         { aggregate_id: streamId, last_version: bound },
-        { sort: { last_version: forwards ? 1 : -1 }, limit },
+        { sort: { last_version: forwards ? 1 : -1 }, limit, projection: EVENT_FIELDS },
       );
     } catch (error) {
       throw unavailable('readStream', error, streamId);
