@@ -46,6 +46,24 @@ describe('bson codec', () => {
     );
   });
 
+  it('shares what needs no change only when asked, and copies the rest in key order', () => {
+    const inner = { x: 1, list: [1, 2] };
+    const plain = { a: 'x', inner, at: new Date(0) };
+    expect(encodeValue(plain, undefined, true)).toBe(plain);
+    expect(encodeValue(plain)).not.toBe(plain);
+    expect(encodeValue(plain)).toEqual(plain);
+    const escaped = { a: 1, 'b.c': 2, d: inner, e: [0, -0] };
+    const encoded = encodeValue(escaped, undefined, true) as Record<string, unknown>;
+    expect(Object.keys(encoded)).toEqual(['a', '~b~pc', 'd', 'e']);
+    expect(encoded.d).toBe(inner);
+    expect((encoded.e as unknown[])[1]).toBeInstanceOf(Double);
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(encodeValue(value, undefined, true)).toEqual(encodeValue(value));
+      }),
+    );
+  });
+
   it('refuses BSON types no Flowra store writes', () => {
     expect(() => decodeValue({ id: new BSON.ObjectId() })).toThrow(/data\.id holds ObjectId/);
     expect(() => decodeValue({ b: new BSON.Binary(Buffer.from('x')) })).toThrow(/Binary/);

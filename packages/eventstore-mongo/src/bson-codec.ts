@@ -45,16 +45,45 @@ export function decodeKey(key: string): string {
   return out;
 }
 
-/** Data already validated by the core (plain, JSON-like) made ready for BSON. */
-export function encodeValue(value: unknown, reserved?: ReadonlySet<string>): unknown {
+/**
+ * Data already validated by the core (plain, JSON-like) made ready for BSON, as a copy. With
+ * `share`, for data that is the store's own frozen copy, what needs no change goes to the driver
+ * as it is: an object or array is copied only when a key is escaped or a member changes (`-0`),
+ * which most data never has.
+ */
+export function encodeValue(
+  value: unknown,
+  reserved?: ReadonlySet<string>,
+  share = false,
+): unknown {
   if (typeof value === 'number') return Object.is(value, -0) ? new Double(-0) : value;
   if (value === null || typeof value !== 'object' || value instanceof Date) return value;
-  if (Array.isArray(value)) return value.map((v) => encodeValue(v));
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    out[encodeKey(key, reserved)] = encodeValue((value as Record<string, unknown>)[key]);
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined = share ? undefined : [];
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const encoded = encodeValue(item, undefined, share);
+      if (out === undefined && encoded !== item) out = value.slice(0, i);
+      out?.push(encoded);
+    }
+    return out ?? value;
   }
-  return out;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  let out: Record<string, unknown> | undefined = share ? undefined : {};
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const item = record[key];
+    const stored = encodeKey(key, reserved);
+    const encoded = encodeValue(item, undefined, share);
+    if (out === undefined && (stored !== key || encoded !== item)) {
+      // The first change: the members before it go into the copy as they are, in their order.
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j]!] = record[keys[j]!];
+    }
+    if (out !== undefined) out[stored] = encoded;
+  }
+  return out ?? record;
 }
 
 export class UndecodableValueError extends Error {

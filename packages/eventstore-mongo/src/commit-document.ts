@@ -61,11 +61,15 @@ const FROM_STORED = new Map(METADATA_FIELDS.map(([a, b]) => [b, a]));
 /** Stored names a caller's own metadata keys must not collide with. */
 const RESERVED_METADATA = new Set(['timestamp', ...FROM_STORED.keys()]);
 
-export function encodeMetadata(metadata: EventMetadata, recordedAt: Date): Record<string, unknown> {
+export function encodeMetadata(
+  metadata: EventMetadata,
+  recordedAt: Date,
+  share = false,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { timestamp: recordedAt };
   for (const key of Object.keys(metadata)) {
     const stored = TO_STORED.get(key) ?? encodeKey(key, RESERVED_METADATA);
-    out[stored] = encodeValue(metadata[key]);
+    out[stored] = encodeValue(metadata[key], undefined, share);
   }
   return out;
 }
@@ -97,6 +101,10 @@ export function defaultAggregateType(streamId: string): string {
   return cut > 0 ? streamId.slice(0, cut) : streamId;
 }
 
+/**
+ * `share`: the events' data and metadata are the store's own frozen copies (an append), so the
+ * commit may hold them where BSON needs no change; otherwise (a restore) the commit gets copies.
+ */
 export function buildCommit(
   streamId: string,
   aggregateType: string,
@@ -104,6 +112,7 @@ export function buildCommit(
   version: number,
   position: number,
   recordedAt: Date,
+  share = false,
 ): CommitDocument {
   return {
     _id: commitId(
@@ -122,8 +131,8 @@ export function buildCommit(
       event_type: e.type,
       version: version + i,
       position: position + i,
-      data: encodeValue(e.data) as Record<string, unknown>,
-      metadata: encodeMetadata(e.metadata, recordedAt),
+      data: encodeValue(e.data, undefined, share) as Record<string, unknown>,
+      metadata: encodeMetadata(e.metadata, recordedAt, share),
       created_at: recordedAt,
     })),
   };

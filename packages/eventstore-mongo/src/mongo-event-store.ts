@@ -223,6 +223,7 @@ export class MongoEventStore implements EventStore {
       1,
       1,
       this.#clock(),
+      true,
     );
     if (prepared.length > 0) this.#assertFits(streamId, commit, prepared);
     // A subscription created just before this call must start before this append lands.
