@@ -140,14 +140,18 @@ export async function benchInMemory(sizes: InMemorySizes): Promise<InMemoryResul
     })),
   );
   const smallAppends = sizes.appendsOfHundred * 5;
+  // The same appends into any target: the store, a fresh store, or the floor.
+  const appendSmall = async (target: {
+    append(streamId: string, events: readonly SmallEvent[]): unknown;
+  }) => {
+    for (let i = 0; i < smallAppends; i++) {
+      await target.append(`note-${i % 2_000}`, small[i % small.length]!);
+    }
+  };
   rows.push(
     await measure(
       'in-memory append of small events { text, n, at }, batches of 100',
-      async () => {
-        for (let i = 0; i < smallAppends; i++) {
-          await store.append(`note-${i % 2_000}`, small[i % small.length]!);
-        }
-      },
+      () => appendSmall(store),
       {
         runs: sizes.runs,
         events: smallAppends * 100,
@@ -157,35 +161,24 @@ export async function benchInMemory(sizes: InMemorySizes): Promise<InMemoryResul
     ),
   );
 
-  const floorRow = await measure(
-    'isolating floor for the same small events (copies, freezes, log and stream arrays only)',
-    () => {
-      const floor = new IsolatingFloor();
-      for (let i = 0; i < smallAppends; i++) {
-        floor.append(`note-${i % 2_000}`, small[i % small.length]!);
-      }
-    },
-    {
-      runs: sizes.runs,
-      events: smallAppends * 100,
-      note: 'no validation, ids, version checks or telemetry: the baseline of memory_small_append100_vs_floor',
-    },
+  rows.push(
+    await measure(
+      'isolating floor for the same small events (copies, freezes, log and stream arrays only)',
+      () => appendSmall(new IsolatingFloor()),
+      {
+        runs: sizes.runs,
+        events: smallAppends * 100,
+        note: 'no validation, ids, version checks or telemetry: the baseline of memory_small_append100_vs_floor',
+      },
+    ),
   );
-  rows.push(floorRow);
   const paired = await pairedCpu(
     async () => {
       const own = new InMemoryEventStore();
-      for (let i = 0; i < smallAppends; i++) {
-        await own.append(`note-${i % 2_000}`, small[i % small.length]!);
-      }
+      await appendSmall(own);
       await own.close();
     },
-    () => {
-      const floor = new IsolatingFloor();
-      for (let i = 0; i < smallAppends; i++) {
-        floor.append(`note-${i % 2_000}`, small[i % small.length]!);
-      }
-    },
+    () => appendSmall(new IsolatingFloor()),
     sizes.runs * 2,
   );
 

@@ -54,10 +54,7 @@ export async function measure(
   bench.add(
     name,
     async () => {
-      const before = process.cpuUsage();
-      await fn();
-      const used = process.cpuUsage(before);
-      cpuSamples.push((used.user + used.system) / 1000);
+      cpuSamples.push(await cpuOf(fn));
     },
     beforeEach ? { beforeEach: async () => void (await beforeEach()) } : {},
   );
@@ -167,7 +164,7 @@ export async function pairedCpu(
   }
   const median = (xs: number[]) =>
     percentile(
-      [...xs].sort((x, y) => x - y),
+      xs.sort((x, y) => x - y),
       50,
     );
   return {

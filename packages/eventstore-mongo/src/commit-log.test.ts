@@ -34,6 +34,14 @@ function fakeCollection() {
   return { collection, docs, plans, inserts: () => inserts };
 }
 
+/** A commit log on `collection` with real timers. */
+function logOn(
+  collection: CommitCollection,
+  options: { appendTimeoutMs: number; maxBatch: number },
+): CommitLog {
+  return new CommitLog(collection, { ...options, timers: systemTimers });
+}
+
 let n = 0;
 function request(streamId: string): CommitRequest {
   const events: PreparedEvent[] = [
@@ -56,11 +64,7 @@ function request(streamId: string): CommitRequest {
 describe('CommitLog', () => {
   it("one append's back-off does not hold up the others", async () => {
     const fake = fakeCollection();
-    const log = new CommitLog(fake.collection, {
-      appendTimeoutMs: 10_000,
-      maxBatch: 1,
-      timers: systemTimers,
-    });
+    const log = logOn(fake.collection, { appendTimeoutMs: 10_000, maxBatch: 1 });
     fake.plans.push('fail');
     const started = Date.now();
     const slow = log.append(request('slow'));
@@ -76,11 +80,7 @@ describe('CommitLog', () => {
 
   it('an append whose write never answers rejects at its deadline, saying the outcome is unknown; the next ones go on', async () => {
     const fake = fakeCollection();
-    const log = new CommitLog(fake.collection, {
-      appendTimeoutMs: 200,
-      maxBatch: 8,
-      timers: systemTimers,
-    });
+    const log = logOn(fake.collection, { appendTimeoutMs: 200, maxBatch: 8 });
     fake.plans.push('hang');
     const stuck = await log.append(request('stuck')).catch((e) => e);
     expect(AppendTimeoutError.isInstance(stuck), String(stuck)).toBe(true);
@@ -93,11 +93,7 @@ describe('CommitLog', () => {
 
   it('never places a commit at a position this process saw held, even after an operator deleted the last commits', async () => {
     const fake = fakeCollection();
-    const log = new CommitLog(fake.collection, {
-      appendTimeoutMs: 10_000,
-      maxBatch: 1,
-      timers: systemTimers,
-    });
+    const log = logOn(fake.collection, { appendTimeoutMs: 10_000, maxBatch: 1 });
     for (const stream of ['a', 'b', 'c']) await log.append(request(stream));
     // The tail commit (position 3) is removed by hand; a reader may already have delivered it.
     fake.docs.splice(
@@ -116,11 +112,7 @@ describe('CommitLog', () => {
     fake.collection.insertMany = async () => {
       throw Object.assign(new Error('not authorized'), { name: 'MongoServerError', code: 13 });
     };
-    const log = new CommitLog(fake.collection, {
-      appendTimeoutMs: 10_000,
-      maxBatch: 8,
-      timers: systemTimers,
-    });
+    const log = logOn(fake.collection, { appendTimeoutMs: 10_000, maxBatch: 8 });
     const error = await log.append(request('denied')).catch((e) => e);
     expect(StoreUnavailableError.isInstance(error), String(error)).toBe(true);
     expect(error.streamId).toBe('denied');

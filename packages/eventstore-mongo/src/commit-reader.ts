@@ -82,9 +82,7 @@ export class CommitReader implements LogSource {
     let decoded = 0;
     for (const doc of docs) {
       decoded++;
-      for (const event of decodeCommit(doc)) {
-        if (event.position > after) out.push(this.options.decode(event));
-      }
+      this.#decodeInto(doc, out, (e) => e.position <= after);
       if (out.length >= wanted) break;
     }
     if (decoded > 0) {
@@ -229,20 +227,29 @@ export class CommitReader implements LogSource {
   /** A stream's events from `fromVersion` forwards, all at once (`getEvents`): no generator per event. */
   async streamEvents(streamId: string, fromVersion: number): Promise<RecordedEvent[]> {
     const out: RecordedEvent[] = [];
-    const decode = this.options.decode;
+    const before = (e: RecordedEvent) => e.version < fromVersion;
     let bound: CommitFilter | undefined = { $gte: Math.max(1, fromVersion) };
     while (bound) {
       const page = await this.#streamPage(streamId, fromVersion, true, bound, Infinity);
-      for (const doc of page.docs) {
-        const first = out.length;
-        decodeCommitInto(doc, out);
-        // Only the first commit can start before `fromVersion`.
-        while (first < out.length && out[first]!.version < fromVersion) out.splice(first, 1);
-        for (let i = first; i < out.length; i++) out[i] = decode(out[i]!);
-      }
+      for (const doc of page.docs) this.#decodeInto(doc, out, before);
       bound = page.next;
     }
     return out;
+  }
+
+  /**
+   * A commit's events pushed onto `out`, upcast, less those `before` the read's start. Events
+   * of a commit are in order and only the first commit read can start before it, so only the
+   * leading ones are looked at.
+   */
+  #decodeInto(doc: unknown, out: RecordedEvent[], before: (e: RecordedEvent) => boolean): void {
+    const first = out.length;
+    decodeCommitInto(doc, out);
+    let skip = 0;
+    while (first + skip < out.length && before(out[first + skip]!)) skip++;
+    if (skip > 0) out.splice(first, skip);
+    const decode = this.options.decode;
+    for (let i = first; i < out.length; i++) out[i] = decode(out[i]!);
   }
 
   /**
