@@ -1,5 +1,7 @@
 import { EventDecodingError } from '@flowra/eventstore-core';
 import { prepareEvents } from '@flowra/eventstore-core/adapter';
+import fc from 'fast-check';
+import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { buildCommit, decodeCommit, placeCommit } from './commit-document.js';
 
@@ -51,6 +53,60 @@ describe('commit document', () => {
       timestamp: 'mine',
     });
     expect(events[0]?.recordedAt).toEqual(at);
+  });
+
+  it('bounds the BSON size of a commit from above, however it is numbered later', () => {
+    // Keys and strings across the UTF-16 range (lone surrogates are refused by the core).
+    const text = fc.string({ unit: 'grapheme', maxLength: 12 });
+    const key = fc.oneof(text, fc.constantFrom('$where', 'a.b', '~x', '__proto__', 'timestamp'));
+    const leaf = fc.oneof(
+      text,
+      fc.double(),
+      fc.integer(),
+      fc.constant(-0),
+      fc.boolean(),
+      fc.constant(null),
+      fc.date({ noInvalidDate: true }),
+    );
+    const { value } = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        leaf,
+        fc.array(tie('value'), { maxLength: 4 }),
+        fc.dictionary(key, tie('value'), { maxKeys: 4 }),
+      ),
+    }));
+    const event = fc.record({
+      type: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }),
+      data: fc.dictionary(key, value, { maxKeys: 5 }),
+      metadata: fc.option(
+        fc.record({ userId: text, tenantId: text, extra: value }, { requiredKeys: [] }),
+        { nil: undefined },
+      ),
+    });
+    const bounded = (streamId: string, events: readonly unknown[], number: number) => {
+      const prepared = prepareEvents(streamId, events);
+      const size = { bytes: 0 };
+      const commit = buildCommit(streamId, streamId, prepared, 1, 1, at, { share: true, size });
+      const placed = placeCommit(commit, number, number);
+      expect(size.bytes).toBeGreaterThanOrEqual(BSON.calculateObjectSize(placed));
+      expect(size.bytes).toBeGreaterThanOrEqual(BSON.serialize(placed).length);
+    };
+    // Where the bound is tightest: three UTF-8 bytes per UTF-16 unit, in keys and values.
+    const euros = '\u20ac'.repeat(10_000);
+    const name = euros.slice(0, 200);
+    bounded(name, [{ type: name, data: {} }], 1);
+    bounded('s', [{ type: 'A', data: { [euros]: euros, list: [euros] } }], 1);
+    bounded('s', [{ type: 'A', data: {}, metadata: { [euros]: euros, userId: euros } }], 1);
+    bounded('s', [{ type: 'A', data: { n: Array.from({ length: 10_000 }, () => 2 ** 40) } }], 1);
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }),
+        fc.array(event, { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 1, max: 2 ** 53 - 1000 }),
+        bounded,
+      ),
+    );
   });
 
   it('decodes commits read without the fields reads leave on the server', () => {

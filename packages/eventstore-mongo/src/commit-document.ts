@@ -7,11 +7,15 @@ import {
 } from '@flowra/eventstore-core';
 import { setOwnProperty, type PreparedEvent } from '@flowra/eventstore-core/adapter';
 import {
+  type ByteBound,
+  INDEX_KEY_BYTES,
   UndecodableValueError,
   decodeKey,
   decodeValue,
   encodeKey,
   encodeValue,
+  keyBytes,
+  stringBytes,
 } from './bson-codec.js';
 
 /**
@@ -65,13 +69,49 @@ export function encodeMetadata(
   metadata: EventMetadata,
   recordedAt: Date,
   share = false,
+  size?: ByteBound,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = { timestamp: recordedAt };
   for (const key of Object.keys(metadata)) {
     const stored = TO_STORED.get(key) ?? encodeKey(key, RESERVED_METADATA);
-    out[stored] = encodeValue(metadata[key], undefined, share);
+    if (size) size.bytes += keyBytes(stored);
+    out[stored] = encodeValue(metadata[key], undefined, share, size);
   }
   return out;
+}
+
+/** The `ByteBound` of a commit's own fields, without its events. */
+const COMMIT_FIELDS_BYTES =
+  5 +
+  ['_id', 'aggregate_id', 'aggregate_type', 'created_at', 'events'].reduce(
+    (n, key) => n + keyBytes(key),
+    0,
+  ) +
+  ['version', 'last_version', 'position', 'last_position'].reduce(
+    (n, key) => n + keyBytes(key) + 8,
+    0,
+  ) +
+  8 /* created_at */ +
+  5; /* events */
+
+/** The `ByteBound` of a stored event's own fields, without its id, type, data and metadata. */
+const EVENT_FIELDS_BYTES =
+  INDEX_KEY_BYTES +
+  5 +
+  ['event_id', 'event_type', 'data', 'metadata'].reduce((n, key) => n + keyBytes(key), 0) +
+  ['version', 'position', 'created_at'].reduce((n, key) => n + keyBytes(key) + 8, 0) +
+  5 /* metadata */ +
+  keyBytes('timestamp') +
+  8;
+
+export interface BuildCommitOptions {
+  /**
+   * The events' data and metadata are the store's own frozen copies (an append), so the commit
+   * may hold them where BSON needs no change; otherwise (a restore) the commit gets copies.
+   */
+  share?: boolean;
+  /** Receives the commit's `ByteBound`, however it is numbered later. */
+  size?: ByteBound;
 }
 
 function decodeMetadata(stored: Record<string, unknown>): EventMetadata {
@@ -101,10 +141,6 @@ export function defaultAggregateType(streamId: string): string {
   return cut > 0 ? streamId.slice(0, cut) : streamId;
 }
 
-/**
- * `share`: the events' data and metadata are the store's own frozen copies (an append), so the
- * commit may hold them where BSON needs no change; otherwise (a restore) the commit gets copies.
- */
 export function buildCommit(
   streamId: string,
   aggregateType: string,
@@ -112,13 +148,23 @@ export function buildCommit(
   version: number,
   position: number,
   recordedAt: Date,
-  share = false,
+  { share = false, size }: BuildCommitOptions = {},
 ): CommitDocument {
+  const id = commitId(
+    streamId,
+    events.map((e) => e.eventId),
+  );
+  if (size) {
+    size.bytes +=
+      COMMIT_FIELDS_BYTES +
+      stringBytes(id) +
+      stringBytes(streamId) +
+      stringBytes(aggregateType) +
+      events.length * EVENT_FIELDS_BYTES;
+    for (const e of events) size.bytes += stringBytes(e.eventId) + stringBytes(e.type);
+  }
   return {
-    _id: commitId(
-      streamId,
-      events.map((e) => e.eventId),
-    ),
+    _id: id,
     aggregate_id: streamId,
     aggregate_type: aggregateType,
     version,
@@ -131,8 +177,8 @@ export function buildCommit(
       event_type: e.type,
       version: version + i,
       position: position + i,
-      data: encodeValue(e.data, undefined, share) as Record<string, unknown>,
-      metadata: encodeMetadata(e.metadata, recordedAt, share),
+      data: encodeValue(e.data, undefined, share, size) as Record<string, unknown>,
+      metadata: encodeMetadata(e.metadata, recordedAt, share, size),
       created_at: recordedAt,
     })),
   };
