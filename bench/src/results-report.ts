@@ -14,6 +14,7 @@ export const RATIO_NAMES = [
   'cpu_append100_adapter_vs_raw',
   'cpu_load1000_adapter_vs_raw',
   'cpu_readall10k_adapter_vs_raw',
+  'cpu_load1000_adapter_vs_driver_same_documents',
   'multiprocess4_vs_single_throughput',
   'cpu_otel_off_append1_vs_uninstrumented',
   'cpu_otel_off_append100_vs_uninstrumented',

@@ -16,7 +16,7 @@ const HEAD_FIELDS = { _id: 0, last_version: 1, last_position: 1 } as const;
  * event. The commit's own `created_at` is what `recordedAt` is read from. A hint: servers that
  * ignore projections send every field, and the result is the same.
  */
-const EVENT_FIELDS = {
+export const COMMIT_READ_PROJECTION = {
   _id: 0,
   aggregate_type: 0,
   'events.created_at': 0,
@@ -73,7 +73,7 @@ export class CommitReader implements LogSource {
     try {
       docs = await this.events.find(
         { last_position: { $gt: after } },
-        { sort: { last_position: 1 }, limit: commits, projection: EVENT_FIELDS },
+        { sort: { last_position: 1 }, limit: commits, projection: COMMIT_READ_PROJECTION },
       );
     } catch (error) {
       throw unavailable('readAll', error);
@@ -176,7 +176,7 @@ export class CommitReader implements LogSource {
           {
             sort: { last_position: 1 },
             limit: Math.min(left, this.options.batchSize),
-            projection: EVENT_FIELDS,
+            projection: COMMIT_READ_PROJECTION,
           },
         );
       } catch (error) {
@@ -269,7 +269,7 @@ export class CommitReader implements LogSource {
     try {
       docs = await this.events.find(
         { aggregate_id: streamId, last_version: bound },
-        { sort: { last_version: forwards ? 1 : -1 }, limit, projection: EVENT_FIELDS },
+        { sort: { last_version: forwards ? 1 : -1 }, limit, projection: COMMIT_READ_PROJECTION },
       );
     } catch (error) {
       throw unavailable('readStream', error, streamId);

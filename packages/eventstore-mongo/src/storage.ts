@@ -7,6 +7,7 @@ export {
   decodeCommit,
   defaultAggregateType,
 } from './commit-document.js';
+export { COMMIT_READ_PROJECTION } from './commit-reader.js';
 export type { SnapshotDocument } from './snapshot-document.js';
 export {
   EVENTS_FLAT_PIPELINE,
