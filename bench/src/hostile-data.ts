@@ -46,6 +46,10 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   },
   { name: "own key '__proto__'", data: json('{"__proto__": {"polluted": "yes"}, "a": 1}') },
   {
+    name: "keys '_bsontype' (what BSON libraries take for their own values)",
+    data: { wrapped: { _bsontype: 'Binary', sub_type: 0 }, marker: { _bsontype: 1 } },
+  },
+  {
     name: "nested own key '__proto__'",
     data: json(
       '{"x": {"__proto__": {"polluted": "yes"}}, "list": [{"__proto__": {"polluted": "yes"}}]}',

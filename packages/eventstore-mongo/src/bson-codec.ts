@@ -5,8 +5,10 @@ import { Double } from 'mongodb';
  * Event data travels through BSON, which would change some legal JavaScript data on the
  * way: `-0` becomes the int32 `0`, and keys starting with `$`, holding `.`, or named
  * `__proto__` are operators, paths, DBRef markers or prototype setters to some tool along
- * the path. Such keys are stored escaped (`~` first, then `~~`, `~d`, `~p` for `~`, `$`,
- * `.`), which keeps every other key as written, so ad-hoc queries still read naturally.
+ * the path; an object with a `_bsontype` key is taken for a BSON value by the driver's
+ * serializer, which then refuses it. Such keys are stored escaped (`~` first, then `~~`,
+ * `~d`, `~p` for `~`, `$`, `.`), which keeps every other key as written, so ad-hoc queries
+ * still read naturally.
  */
 
 const RESERVED_ESCAPE = '~';
@@ -17,6 +19,7 @@ function needsEscape(key: string, reserved?: ReadonlySet<string>): boolean {
     key.charCodeAt(0) === 126 /* ~ */ ||
     key.includes('.') ||
     key === '__proto__' ||
+    key === '_bsontype' ||
     (reserved?.has(key) ?? false)
   );
 }

@@ -100,7 +100,7 @@ export interface MongoEventStoreOptions extends TelemetryOptions {
 }
 
 const MAX_BSON_SIZE = 16 * 1024 * 1024;
-/** Room for the few bytes the final version and position numbers may add. */
+/** Room kept below the limit, whatever the driver and server add around a document. */
 const SIZE_MARGIN = 1024;
 
 const schemaChecked = new WeakMap<Db, Map<string, Promise<SchemaState>>>();
@@ -226,8 +226,9 @@ export class MongoEventStore implements EventStore {
       this.#clock(),
       { share: true, size },
     );
-    // The bound settles all but commits near the limit, which are measured exactly.
-    if (prepared.length > 0 && size.bytes + SIZE_MARGIN > MAX_BSON_SIZE) {
+    // The bound settles all but commits near the limit, which are measured exactly (written
+    // so that a bound that is not a number is measured too).
+    if (prepared.length > 0 && !(size.bytes + SIZE_MARGIN <= MAX_BSON_SIZE)) {
       this.#assertFits(streamId, commit, prepared);
     }
     // A subscription created just before this call must start before this append lands.
@@ -244,7 +245,10 @@ export class MongoEventStore implements EventStore {
   }
 
   #assertFits(streamId: string, commit: CommitDocument, prepared: readonly PreparedEvent[]): void {
-    const size = BSON.calculateObjectSize(commit as unknown as BSON.Document);
+    // The most it takes once placed: measured at version and position 1 (int32s), and past 2^31
+    // each of an event's two numbers and the commit's four is a double, four bytes more.
+    const size =
+      BSON.calculateObjectSize(commit as unknown as BSON.Document) + 8 * commit.events.length + 16;
     if (size + SIZE_MARGIN <= MAX_BSON_SIZE) return;
     let largest = { index: 0, type: '', eventId: '', size: -1 };
     commit.events.forEach((event, index) => {

@@ -226,6 +226,9 @@ export function badInputContract(ctx: ContractContext): void {
       tiny: 5e-324,
       huge: 1.7976931348623157e308,
       deep: JSON.parse(`${'{"d":'.repeat(40)}1${'}'.repeat(40)}`),
+      // What BSON libraries take for one of their own values.
+      wrapped: { _bsontype: 'Binary', sub_type: 0 },
+      marker: { _bsontype: 1 },
     };
     await store.append(id, [{ type: 'Hostile', data }]);
     const [event] = await store.getEvents(id);
