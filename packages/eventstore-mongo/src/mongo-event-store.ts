@@ -226,11 +226,7 @@ export class MongoEventStore implements EventStore {
       this.#clock(),
       { share: true, size },
     );
-    // The bound settles all but commits near the limit, which are measured exactly (written
-    // so that a bound that is not a number is measured too).
-    if (prepared.length > 0 && !(size.bytes + SIZE_MARGIN <= MAX_BSON_SIZE)) {
-      this.#assertFits(streamId, commit, prepared);
-    }
+    if (prepared.length > 0) this.#assertFits(streamId, commit, prepared, size.bytes);
     // A subscription created just before this call must start before this append lands.
     if (this.#pendingStarts.size > 0) await Promise.allSettled([...this.#pendingStarts]);
     await this.#ready();
@@ -244,7 +240,17 @@ export class MongoEventStore implements EventStore {
     });
   }
 
-  #assertFits(streamId: string, commit: CommitDocument, prepared: readonly PreparedEvent[]): void {
+  /**
+   * `bound` is the commit's `ByteBound`: it settles all but commits near the limit, which are
+   * measured exactly (a bound that is not a number is measured too).
+   */
+  #assertFits(
+    streamId: string,
+    commit: CommitDocument,
+    prepared: readonly PreparedEvent[],
+    bound: number,
+  ): void {
+    if (bound + SIZE_MARGIN <= MAX_BSON_SIZE) return;
     // The most it takes once placed: measured at version and position 1 (int32s), and past 2^31
     // each of an event's two numbers and the commit's four is a double, four bytes more.
     const size =
