@@ -1,4 +1,8 @@
-import { AppendTimeoutError, StoreUnavailableError } from '@flowra/eventstore-core';
+import {
+  AppendOutcomeUnknownError,
+  AppendTimeoutError,
+  StoreUnavailableError,
+} from '@flowra/eventstore-core';
 import { type PreparedEvent, systemTimers } from '@flowra/eventstore-core/adapter';
 import { describe, expect, it } from 'vitest';
 import type { CommitCollection } from './commit-collection.js';
@@ -105,6 +109,48 @@ describe('CommitLog', () => {
     const next = await log.append(request('d'));
     expect(next.position).toBe(4);
     expect(fake.docs.map((d) => d.position)).toEqual([1, 2, 4]);
+  });
+
+  it('an append whose insert the driver itself fails every time is given up on its own, with a typed error; those grouped with it land', async () => {
+    const fake = fakeCollection();
+    const insert = fake.collection.insertMany.bind(fake.collection);
+    let tries = 0;
+    fake.collection.insertMany = async (batch) => {
+      // What a serializer throws for a value it cannot encode: no code, no label, before sending.
+      if (batch.some((doc) => doc.aggregate_id === 'poison')) {
+        tries++;
+        throw Object.assign(new Error('cannot serialize'), { name: 'BSONError' });
+      }
+      return insert(batch);
+    };
+    const log = logOn(fake.collection, { appendTimeoutMs: 60_000, maxBatch: 8 });
+    const appends = ['a', 'poison', 'b', 'c'].map((stream) =>
+      log.append(request(stream)).catch((e: unknown) => e),
+    );
+    const [a, poison, b, c] = await Promise.all(appends);
+    for (const result of [a, b, c]) expect(result).toMatchObject({ nextExpectedVersion: 1 });
+    expect(AppendOutcomeUnknownError.isInstance(poison), String(poison)).toBe(true);
+    expect(poison).toMatchObject({ streamId: 'poison', cause: { name: 'BSONError' } });
+    // Once with the others, then three times alone: its commit looked for before each.
+    expect(tries).toBe(4);
+    expect(fake.docs.map((d) => d.aggregate_id).sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('an insert that lands and then fails in the driver is found by the next round and acknowledged', async () => {
+    const fake = fakeCollection();
+    const insert = fake.collection.insertMany.bind(fake.collection);
+    let failed = false;
+    fake.collection.insertMany = async (batch) => {
+      const result = await insert(batch);
+      if (failed) return result;
+      failed = true;
+      // A reply the driver could not read: the commit is stored, the caller is not told.
+      throw Object.assign(new Error('cannot read reply'), { name: 'BSONError' });
+    };
+    const log = logOn(fake.collection, { appendTimeoutMs: 60_000, maxBatch: 8 });
+    const result = await log.append(request('landed'));
+    expect(result).toEqual({ nextExpectedVersion: 1, position: 1 });
+    expect(fake.docs).toHaveLength(1);
   });
 
   it('a write that is refused outright is a typed error, not a retry loop', async () => {

@@ -75,6 +75,8 @@ interface Pending extends CommitRequest {
   solo: boolean;
   clashes: number;
   failures: number;
+  /** Inserts of it alone that failed with an error neither the server nor the network explains. */
+  unexplained: number;
   lastError: unknown;
   deadlineTimer: unknown;
   /** Tells the round it was taken in that it is settled. */
@@ -88,6 +90,12 @@ type Decision =
   | { error: unknown }
   | { place: Head | null }
   | { later: unknown };
+
+/**
+ * Inserts of one append on its own that may fail with an error the server and the network do
+ * not explain before it gives up: the first may be a fluke, the third is the append's own.
+ */
+const UNEXPLAINED_LIMIT = 3;
 
 /** An acknowledged insert that stored fewer commits than it was given (one emulator answers a clash so). */
 class UnconfirmedInsertError extends Error {
@@ -156,6 +164,7 @@ export class CommitLog {
         solo: false,
         clashes: 0,
         failures: 0,
+        unexplained: 0,
         lastError: undefined,
         deadlineTimer: undefined,
         onFinish: undefined,
@@ -401,10 +410,43 @@ export class CommitLog {
     // write-concern error leaves the commit where it may still be rolled back): the next
     // round looks for each commit with a majority read before placing it again.
     for (const { p } of placed) p.unknown = true;
+    if (
+      !clash &&
+      !isTransientMongoError(failure) &&
+      !(failure instanceof UnconfirmedInsertError) &&
+      !hasWriteConcernError(failure)
+    ) {
+      this.#afterUnexplained(placed, failure);
+      return;
+    }
     this.#later(
       placed.map((x) => x.p),
       clash ? 'clash' : 'transient',
     );
+  }
+
+  /**
+   * An insert failed with an error that neither the server nor the network explains (one the
+   * driver raised itself: a value it could not serialize, a closed client). It may have come
+   * before anything was sent or after, so each commit is looked for before it is placed again,
+   * as after a lost reply. Unlike a lost reply it may come again for the same commit every
+   * time: a batch is split so that one append's failure does not hold up the others, and an
+   * append that meets such errors on its own `UNEXPLAINED_LIMIT` times, its commit not found
+   * in between, stops with `AppendOutcomeUnknownError` rather than retrying until its deadline.
+   */
+  #afterUnexplained(placed: readonly { p: Pending }[], failure: unknown): void {
+    if (placed.length > 1) {
+      for (const { p } of placed) p.solo = true;
+      this.#later(
+        placed.map((x) => x.p),
+        'transient',
+      );
+      return;
+    }
+    const p = placed[0]!.p;
+    p.solo = true;
+    if (++p.unexplained >= UNEXPLAINED_LIMIT) this.#fail(p, failure);
+    else this.#later([p], 'transient');
   }
 
   /**
