@@ -77,6 +77,14 @@ export interface MongoEventStoreOptions extends TelemetryOptions {
    * unique indexes its guarantees rest on before writing, and refuses with `StoreSchemaError`.
    */
   ensureSchema?: boolean;
+  /**
+   * How long a passed schema check is trusted (default 5 s): the first append after that checks
+   * the unique indexes again, so an index dropped or replaced while the store runs is noticed.
+   * Found broken, the schema is applied again when `ensureSchema` is on (and appends go on if
+   * that succeeds); otherwise appends are refused with `StoreSchemaError`. `Infinity` checks
+   * only before the first write.
+   */
+  schemaCheckIntervalMs?: number;
   /** `aggregate_type` of a stream's commits (default: the stream id up to its first `-` or `_`). */
   aggregateTypeOf?: (streamId: string) => string;
   /** Source of `recordedAt`; injectable for tests. */
@@ -103,7 +111,13 @@ const MAX_BSON_SIZE = 16 * 1024 * 1024;
 /** Room kept below the limit, whatever the driver and server add around a document. */
 const SIZE_MARGIN = 1024;
 
-const schemaChecked = new WeakMap<Db, Map<string, Promise<SchemaState>>>();
+/** A schema check shared by the stores on one `Db`, and when it passed. */
+interface SchemaCheck {
+  state: Promise<SchemaState>;
+  passedAt: number | undefined;
+}
+
+const schemaChecked = new WeakMap<Db, Map<string, SchemaCheck>>();
 
 /**
  * An `EventStore` on MongoDB in which every append is one commit document, atomic on any
@@ -116,6 +130,7 @@ export class MongoEventStore implements EventStore {
   readonly #names: CollectionNames;
   readonly #registry: EventRegistry<any> | undefined;
   readonly #ensureSchema: boolean;
+  readonly #schemaCheckIntervalMs: number;
   readonly #aggregateTypeOf: (streamId: string) => string;
   readonly #clock: () => Date;
   readonly #log: CommitLog;
@@ -136,6 +151,7 @@ export class MongoEventStore implements EventStore {
     this.#names = { ...DEFAULT_COLLECTIONS, ...options.collections };
     this.#registry = options.registry;
     this.#ensureSchema = options.ensureSchema ?? true;
+    this.#schemaCheckIntervalMs = options.schemaCheckIntervalMs ?? 5_000;
     this.#aggregateTypeOf = options.aggregateTypeOf ?? defaultAggregateType;
     this.#clock = options.clock ?? (() => new Date());
     const writeConcern = options.writeConcern ?? { w: 'majority' };
@@ -402,8 +418,9 @@ export class MongoEventStore implements EventStore {
   }
 
   /**
-   * Before the first write: the schema applied (unless `ensureSchema: false`) and checked, once
-   * per database and collection names, shared by every store on the same `Db`.
+   * Before a write: the schema applied (unless `ensureSchema: false`) and checked, before the
+   * first write and again once the last check is `schemaCheckIntervalMs` old, shared by every
+   * store on the same `Db` and collection names.
    */
   async #ready(): Promise<void> {
     let perDb = schemaChecked.get(this.#db);
@@ -412,31 +429,26 @@ export class MongoEventStore implements EventStore {
       schemaChecked.set(this.#db, perDb);
     }
     const key = `${this.#ensureSchema}/${Object.values(this.#names).join('/')}`;
-    let ready = perDb.get(key);
-    if (!ready) {
-      const logger = this.#telemetry.logger;
-      const where = { database: this.#db.databaseName, collection: this.#names.events };
-      ready = (async () => {
-        if (this.#ensureSchema) {
-          const report = await migrate(this.#db, { collections: this.#names });
-          if (report.created.length > 0) {
-            logger.info({ ...where, created: report.created }, 'schema applied');
-          }
-        }
-        const state = await checkSchema(this.#db, this.#names);
-        if (!state.uniqueMultikey) {
-          logger.warn(
-            where,
-            'this server does not keep unique indexes on event ids soundly: a repeated event id is found by reads, not refused by the index',
-          );
-        }
-        return state;
-      })();
-      perDb.set(key, ready);
-      ready.catch(() => perDb.delete(key));
+    let check = perDb.get(key);
+    const stale =
+      check?.passedAt !== undefined &&
+      systemTimers.now() - check.passedAt >= this.#schemaCheckIntervalMs;
+    if (!check || stale) {
+      const entry: SchemaCheck = { state: this.#checkSchema(!check), passedAt: undefined };
+      entry.state.then(
+        () => {
+          entry.passedAt = systemTimers.now();
+        },
+        () => {
+          // Checked from scratch (applied again, if allowed) by the next write.
+          if (perDb.get(key) === entry) perDb.delete(key);
+        },
+      );
+      perDb.set(key, entry);
+      check = entry;
     }
     try {
-      await ready;
+      await check.state;
     } catch (error) {
       this.#telemetry.logger.error(
         { database: this.#db.databaseName, errorType: errorType(error), err: error },
@@ -445,6 +457,40 @@ export class MongoEventStore implements EventStore {
       if (StoreSchemaError.isInstance(error)) throw error;
       throw new StoreUnavailableError('migrate', error);
     }
+  }
+
+  /**
+   * The first check applies the schema first (when allowed); a later one only reads the
+   * indexes, and applies the schema again (when allowed) if they changed under the store.
+   */
+  async #checkSchema(first: boolean): Promise<SchemaState> {
+    const logger = this.#telemetry.logger;
+    const where = { database: this.#db.databaseName, collection: this.#names.events };
+    if (!first) {
+      try {
+        return await checkSchema(this.#db, this.#names);
+      } catch (error) {
+        if (!this.#ensureSchema || !StoreSchemaError.isInstance(error)) throw error;
+        logger.warn(
+          { ...where, problems: error.problems },
+          'the schema changed while the store was running; applying it again',
+        );
+      }
+    }
+    if (this.#ensureSchema) {
+      const report = await migrate(this.#db, { collections: this.#names });
+      if (report.created.length > 0) {
+        logger.info({ ...where, created: report.created }, 'schema applied');
+      }
+    }
+    const state = await checkSchema(this.#db, this.#names);
+    if (first && !state.uniqueMultikey) {
+      logger.warn(
+        where,
+        'this server does not keep unique indexes on event ids soundly: a repeated event id is found by reads, not refused by the index',
+      );
+    }
+    return state;
   }
 
   #assertOpen(operation: string): void {

@@ -201,6 +201,35 @@ describeMongo('MongoEventStore specifics', (mongo) => {
     }
   });
 
+  it.skipIf(mongo.skipUnless('dropIndexes').skip)(
+    'an index dropped while the store runs is noticed: writes are refused with ensureSchema: false, and the schema is applied again with it on',
+    async () => {
+      const { db } = await mongo.freshDb('dropped');
+      await migrate(db);
+      const event = () => [{ type: 'A', data: {} }];
+      const strict = new MongoEventStore(db, { ensureSchema: false, schemaCheckIntervalMs: 0 });
+      const healing = new MongoEventStore(db, { schemaCheckIntervalMs: 0 });
+      await strict.append('a', event());
+      await healing.append('b', event());
+
+      await db.collection('events').dropIndex('position_unique');
+      const refused = await strict.append('a', event()).catch((e) => e);
+      expect(StoreSchemaError.isInstance(refused), String(refused)).toBe(true);
+      expect(refused.message).toContain("'flowra migrate'");
+      expect(refused.problems).toEqual([
+        expect.objectContaining({ index: 'position_unique', problem: 'missing' }),
+      ]);
+      expect(await db.collection('events').countDocuments({})).toBe(2);
+
+      // With ensureSchema on, the store puts the index back and writes.
+      await expect(healing.append('b', event())).resolves.toMatchObject({ nextExpectedVersion: 2 });
+      const names = (await db.collection('events').listIndexes().toArray()).map((i) => i.name);
+      expect(names).toContain('position_unique');
+      await expect(strict.append('a', event())).resolves.toMatchObject({ nextExpectedVersion: 2 });
+      for (const store of [strict, healing]) await store.close();
+    },
+  );
+
   it.skipIf(mongo.skipUnless('views').skip)(
     'the events_flat view shows one document per event',
     async () => {

@@ -10,7 +10,7 @@ import {
 } from './types.js';
 
 /** Bumped whenever a probe changes, so cached emulator results are re-measured. */
-export const PROBE_VERSION = 2;
+export const PROBE_VERSION = 3;
 
 /** Per probe; a local server answers each in a few ms. */
 const PROBE_TIMEOUT_MS = 1_500;
@@ -156,6 +156,14 @@ const probes: Record<Capability, Probe> = {
   },
 
   // Last: it is also the clean-up.
+  async dropIndexes(db) {
+    const c = db.collection('drop_indexes');
+    await c.createIndex({ a: 1 }, { name: 'a_probe' });
+    await c.dropIndex('a_probe');
+    const names = (await c.listIndexes().toArray()).map((i) => i.name);
+    return !names.includes('a_probe');
+  },
+
   async dropDatabase(db) {
     await db.dropDatabase();
     return true;
@@ -205,6 +213,7 @@ const phrases: Record<Capability, string> = {
   pushOperator: 'does not support the $push update operator',
   maxOperator: 'does not support $max (update operator / $group accumulator)',
   dropDatabase: 'cannot drop databases',
+  dropIndexes: 'cannot drop indexes (dropIndexes)',
   collStats: 'has no $collStats stage',
   projections: 'ignores find projections',
   atomicUpdates:

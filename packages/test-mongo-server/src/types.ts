@@ -24,6 +24,8 @@ export interface Capabilities {
   maxOperator: boolean;
   /** `db.dropDatabase()`. */
   dropDatabase: boolean;
+  /** `collection.dropIndex(name)` removes the index (what an operator may do under a running store). */
+  dropIndexes: boolean;
   /** The `$collStats` aggregation stage. */
   collStats: boolean;
   /** find projections are applied (fields left out are not returned). */
@@ -45,6 +47,7 @@ export const CAPABILITY_NAMES: readonly Capability[] = [
   'pushOperator',
   'maxOperator',
   'dropDatabase',
+  'dropIndexes',
   'collStats',
   'projections',
   'atomicUpdates',
