@@ -110,6 +110,11 @@ export class ProjectionRunner {
   /** Why the background renewal found the lease gone, until the loop notices. */
   #lost: string | undefined;
   #state: ProjectionState | null = null;
+  /**
+   * The checkpoint it knew before it let go of the state (a lost lease, a restart without one):
+   * a live checkpoint never goes back, so neither does `position` while the state is read again.
+   */
+  #lastPosition = 0;
   #error: ProjectionErrorRecord | null = null;
   #loop: Promise<void> | undefined;
   #stopping = false;
@@ -157,7 +162,7 @@ export class ProjectionRunner {
 
   /** The live checkpoint as this runner last knew it. */
   get position(): number {
-    return this.#state?.position ?? 0;
+    return this.#state?.position ?? this.#lastPosition;
   }
 
   /** The failure that stopped it last, until it moves on. */
@@ -299,7 +304,7 @@ export class ProjectionRunner {
         if (LeaseLostError.isInstance(error)) {
           this.#log('warn', error.message);
           this.#dropLease();
-          this.#state = null;
+          this.#forgetState();
           // Let timers and other work run before trying for the lease again.
           await sleep(Math.min(100, this.#o.leaseTtlMs / 3), this.#wake);
           continue;
@@ -540,8 +545,14 @@ export class ProjectionRunner {
     );
     await sleep(delay, this.#wake);
     // Whatever was in hand is read again from the store.
-    this.#state = this.#lease ? await this.#o.readModels.getState(this.name) : null;
+    if (this.#lease) this.#state = await this.#o.readModels.getState(this.name);
+    else this.#forgetState();
     return !this.#stopping;
+  }
+
+  #forgetState(): void {
+    this.#lastPosition = Math.max(this.#lastPosition, this.position);
+    this.#state = null;
   }
 
   /**
