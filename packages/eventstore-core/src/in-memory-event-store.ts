@@ -268,7 +268,10 @@ export class InMemoryEventStore implements EventStore {
     this.#assertOpen('saveSnapshot');
     const prepared = prepareSnapshot(snapshot);
     const stored = this.#snapshots.get(prepared.streamId);
-    if (stored && stored.version > prepared.version) return;
+    // A stored snapshot of a version the stream does not have is ignored by reads: it must not
+    // keep a valid one out either.
+    const streamVersion = this.#streams.get(prepared.streamId)?.events.length ?? 0;
+    if (stored && stored.version > prepared.version && stored.version <= streamVersion) return;
     this.#snapshots.set(prepared.streamId, prepared);
   }
 

@@ -3,7 +3,7 @@ import { prepareEvents } from '@flowra/eventstore-core/adapter';
 import fc from 'fast-check';
 import { BSON } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { buildCommit, decodeCommit, placeCommit } from './commit-document.js';
+import { buildCommit, checkedHead, decodeCommit, placeCommit } from './commit-document.js';
 
 const at = new Date('2026-05-01T00:00:00Z');
 
@@ -133,7 +133,13 @@ describe('commit document', () => {
     const good = buildCommit('s', 's', prepareEvents('s', [{ type: 'A', data: {} }]), 3, 7, at);
     const cases: [unknown, RegExp][] = [
       [{}, /no aggregate_id/],
-      [{ ...good, version: 'x' }, /lacks version/],
+      [{ ...good, version: 'x' }, /lacks version.*version string "x"/],
+      [
+        { ...good, events: [{ ...good.events[0], metadata: 5 }] },
+        /version 3: the stored metadata is not an object: number 5/,
+      ],
+      [{ ...good, events: [{ ...good.events[0], metadata: 'abc' }] }, /metadata is not an object/],
+      [{ ...good, events: [{ ...good.events[0], metadata: ['a'] }] }, /metadata is not an object/],
       [{ ...good, last_version: 9 }, /range does not match/],
       [{ ...good, events: [{ ...good.events[0], event_type: 5 }] }, /stream 's' at version 3/],
       [{ ...good, events: [{ ...good.events[0], data: { o: new Map() } }] }, /data\.o/],
@@ -146,6 +152,18 @@ describe('commit document', () => {
     for (const [doc, message] of cases) {
       expect(() => decodeCommit(doc)).toThrow(EventDecodingError);
       expect(() => decodeCommit(doc)).toThrow(message);
+    }
+  });
+
+  it('refuses a head whose ends are not places in the log, naming its stream', () => {
+    const good = buildCommit('s', 's', prepareEvents('s', [{ type: 'A', data: {} }]), 3, 7, at);
+    expect(checkedHead(good)).toBe(good);
+    expect(checkedHead(undefined)).toBeNull();
+    for (const end of ['zzz', true, new Date(0), { x: 1 }, 2.5, 0, -1, null]) {
+      const doc = { ...good, aggregate_id: 'junk', last_position: end };
+      expect(() => checkedHead(doc), String(end)).toThrow(EventDecodingError);
+      expect(() => checkedHead(doc)).toThrow(/stream 'junk'.*last_position/);
+      expect(() => checkedHead({ ...good, last_version: end })).toThrow(EventDecodingError);
     }
   });
 });

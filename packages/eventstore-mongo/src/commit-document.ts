@@ -215,6 +215,41 @@ function decodingError(
   return new EventDecodingError(streamId, version, reason, cause);
 }
 
+/** What placing a commit and the readers' head reads need of a commit: where it ends. */
+export type Head = Pick<CommitDocument, 'last_version' | 'last_position'>;
+
+/** The fields of a head read: its end, and what names the commit when it is not one. */
+export const HEAD_FIELDS = {
+  _id: 0,
+  aggregate_id: 1,
+  version: 1,
+  last_version: 1,
+  last_position: 1,
+} as const;
+
+function shown(value: unknown): string {
+  if (value instanceof Date) return `a Date (${value.toISOString()})`;
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return `${typeof value} ${text.length > 40 ? `${text.slice(0, 40)}…` : text}`;
+}
+
+/**
+ * The end a head read found, refused when it is not a place in the log (a document the store
+ * did not write: its ends must be positive integers). MongoDB sorts strings, objects and Dates
+ * after every number, so such a document is what a descending head read finds first; a
+ * position computed from it would be anything but the next one.
+ */
+export function checkedHead(found: unknown): Head | null {
+  if (found === null || found === undefined) return null;
+  const doc = found as Partial<Record<keyof CommitDocument, unknown>>;
+  const { last_position: position, last_version: version } = doc;
+  if (isInt(position) && position > 0 && isInt(version) && version > 0) return doc as Head;
+  throw decodingError(
+    doc as Partial<CommitDocument>,
+    `the commit ends at last_position ${shown(position)}, last_version ${shown(version)}: not places in the log (a document the store did not write?)`,
+  );
+}
+
 /** The events of a stored commit, or an `EventDecodingError` naming the stream and version. */
 export function decodeCommit(doc: unknown): RecordedEvent[] {
   const out: RecordedEvent[] = [];
@@ -230,7 +265,10 @@ export function decodeCommitInto(doc: unknown, out: RecordedEvent[]): void {
   const d = doc as Partial<CommitDocument>;
   if (typeof d?.aggregate_id !== 'string') throw decodingError(d, 'the commit has no aggregate_id');
   if (!isInt(d.version) || !isInt(d.position) || !Array.isArray(d.events)) {
-    throw decodingError(d, 'the commit lacks version, position or events');
+    throw decodingError(
+      d,
+      `the commit lacks version, position or events (version ${shown(d.version)}, position ${shown(d.position)}, events ${Array.isArray(d.events) ? 'an array' : shown(d.events)})`,
+    );
   }
   if (
     d.events.length === 0 ||
@@ -276,11 +314,18 @@ function decodeEvents(d: CommitDocument, out: RecordedEvent[]): void {
     const recordedAt = d.created_at instanceof Date ? d.created_at : e.created_at;
     if (!(recordedAt instanceof Date))
       throw decodingError(d, 'a stored event has no created_at date', version);
+    const stored = e.metadata;
+    if (
+      stored !== undefined &&
+      (stored === null || typeof stored !== 'object' || Array.isArray(stored))
+    ) {
+      throw decodingError(d, `the stored metadata is not an object: ${shown(stored)}`, version);
+    }
     let data: Record<string, unknown>;
     let metadata: EventMetadata;
     try {
       data = decodeValue(e.data) as Record<string, unknown>;
-      metadata = e.metadata === undefined ? {} : decodeMetadata(e.metadata);
+      metadata = stored === undefined ? {} : decodeMetadata(stored);
     } catch (error) {
       if (error instanceof UndecodableValueError)
         throw decodingError(d, error.message, version, error);

@@ -16,17 +16,19 @@ import {
   satisfiesExpectedVersion,
 } from '@flowra/eventstore-core/adapter';
 import type { CommitCollection, CommitFilter } from './commit-collection.js';
-import { type CommitDocument, placeCommit } from './commit-document.js';
+import {
+  type CommitDocument,
+  HEAD_FIELDS,
+  type Head,
+  checkedHead,
+  placeCommit,
+} from './commit-document.js';
 import {
   type DuplicateKeyIndex,
   duplicateKeyIndex,
   isTransientMongoError,
 } from './mongo-errors.js';
 
-/** What placing a commit needs to know of a stream's or the log's end. */
-export type Head = Pick<CommitDocument, 'last_version' | 'last_position'>;
-
-const HEAD_FIELDS = { _id: 0, last_version: 1, last_position: 1 } as const;
 const EMPTY_STREAM: Head = Object.freeze({ last_version: 0, last_position: 0 });
 const MATCH_FIELDS = {
   _id: 1,
@@ -484,17 +486,18 @@ export class CommitLog {
    */
   async #readLogEnd(floor: number | undefined): Promise<number> {
     if (floor !== undefined && floor > 0) {
-      const [end] = await this.events.find(
+      const [found] = await this.events.find(
         { last_position: { $gte: floor } },
         { sort: { last_position: -1 }, limit: 1, projection: HEAD_FIELDS },
       );
+      const end = checkedHead(found);
       return end ? Math.max(end.last_position, floor) : floor;
     }
-    const [end] = await this.events.find(
+    const [found] = await this.events.find(
       {},
       { sort: { last_position: -1 }, limit: 1, projection: HEAD_FIELDS },
     );
-    return end?.last_position ?? 0;
+    return checkedHead(found)?.last_position ?? 0;
   }
 
   /** The stream's end: what this process knows when that suffices for the expected version, else a read. */
@@ -515,10 +518,11 @@ export class CommitLog {
         return known;
       }
     }
-    const [head] = await this.events.find(
+    const [found] = await this.events.find(
       { aggregate_id: p.streamId },
       { sort: { last_version: -1 }, limit: 1, projection: HEAD_FIELDS },
     );
+    const head = checkedHead(found);
     // A stream read as empty is remembered too, so an append to a new stream that loses the
     // race for the log's position does not read its stream again on every retry.
     this.#knownStreamEnds.set(p.streamId, head ?? EMPTY_STREAM);

@@ -1,15 +1,15 @@
-import {
-  FlowraError,
-  LogOrderError,
-  type RecordedEvent,
-  StoreUnavailableError,
-} from '@flowra/eventstore-core';
+import { FlowraError, type RecordedEvent, StoreUnavailableError } from '@flowra/eventstore-core';
 import { type LogSource, type Timers, readContiguous } from '@flowra/eventstore-core/adapter';
 import type { CommitCollection, CommitFilter } from './commit-collection.js';
-import { type CommitDocument, decodeCommit, decodeCommitInto } from './commit-document.js';
+import {
+  type CommitDocument,
+  HEAD_FIELDS,
+  checkedHead,
+  decodeCommit,
+  decodeCommitInto,
+} from './commit-document.js';
 import { isTransientMongoError } from './mongo-errors.js';
 
-const HEAD_FIELDS = { _id: 0, last_version: 1, last_position: 1 } as const;
 /**
  * What reads decode: the seed's shape repeats the commit's time in every event (`created_at`,
  * `metadata.timestamp`), and each Date costs the driver more to decode than the rest of a small
@@ -59,7 +59,7 @@ export class CommitReader implements LogSource {
    * would read and decode up to `limit` times the events wanted); a page that comes back short is
    * simply followed by another. Commits past the one that reaches `limit` are not decoded.
    */
-  async readPage(after: number, limit: number): Promise<RecordedEvent[]> {
+  async readPage(after: number, limit: number, upcast = true): Promise<RecordedEvent[]> {
     const wanted = Math.max(1, limit);
     const commits = Math.max(
       1,
@@ -82,7 +82,7 @@ export class CommitReader implements LogSource {
     let decoded = 0;
     for (const doc of docs) {
       decoded++;
-      this.#decodeInto(doc, out, (e) => e.position <= after);
+      this.#decodeInto(doc, out, (e) => e.position <= after, upcast);
       if (out.length >= wanted) break;
     }
     if (decoded > 0) {
@@ -109,7 +109,7 @@ export class CommitReader implements LogSource {
         {},
         { sort: { last_position: -1 }, limit: 1, projection: HEAD_FIELDS },
       );
-      return end?.last_position ?? 0;
+      return checkedHead(end)?.last_position ?? 0;
     } catch (error) {
       throw unavailable('headPosition', error);
     }
@@ -127,7 +127,7 @@ export class CommitReader implements LogSource {
         { aggregate_id: streamId },
         { sort: { last_version: -1 }, limit: 1, projection: HEAD_FIELDS },
       );
-      return head?.last_version ?? 0;
+      return checkedHead(head)?.last_version ?? 0;
     } catch (error) {
       throw unavailable('getStreamVersion', error, streamId);
     }
@@ -158,45 +158,35 @@ export class CommitReader implements LogSource {
   }
 
   /**
-   * The log's events of the given types. Commits of other types are not read, so holes between
-   * them cannot be seen here; positions are still checked to only ever increase.
+   * The log's events of the given types. Every commit is read and checked as `readAll` checks
+   * them, so a hole between two events of these types is waited for and reported, never passed
+   * over; only the events of these types are upcast (a reader need not know the others).
    */
   async *readTypes(
     fromPosition: number,
     maxCount: number,
     types: ReadonlySet<string>,
   ): AsyncGenerator<RecordedEvent> {
+    const stored: LogSource = {
+      readPage: (after, limit) => this.readPage(after, limit, false),
+      headPosition: () => this.headPosition(),
+      isTransient: (error) => this.isTransient(error),
+    };
     let after = fromPosition;
     let left = maxCount;
     while (left > 0) {
-      let docs: CommitDocument[];
-      try {
-        docs = await this.events.find(
-          { last_position: { $gt: after }, 'events.event_type': { $in: [...types] } },
-          {
-            sort: { last_position: 1 },
-            limit: Math.min(left, this.options.batchSize),
-            projection: COMMIT_READ_PROJECTION,
-          },
-        );
-      } catch (error) {
-        throw unavailable('readAll', error);
+      const { events, backwards } = await readContiguous(stored, after, this.options.batchSize, {
+        gapTimeoutMs: this.options.gapTimeoutMs,
+        timers: this.options.timers,
+      });
+      for (const event of events) {
+        if (!types.has(event.type)) continue;
+        yield this.options.decode(event);
+        if (--left <= 0) return;
       }
-      if (docs.length === 0) return;
-      let last = after;
-      for (const doc of docs) {
-        for (const event of decodeCommit(doc)) {
-          if (event.position <= after) continue;
-          if (event.position <= last) {
-            throw new LogOrderError(last, event.position, event.streamId, event.version);
-          }
-          last = event.position;
-          if (!types.has(event.type)) continue;
-          yield this.options.decode(event);
-          if (--left <= 0) return;
-        }
-      }
-      after = last;
+      if (backwards) throw backwards;
+      if (events.length === 0) return;
+      after = events.at(-1)!.position;
     }
   }
 
@@ -242,12 +232,18 @@ export class CommitReader implements LogSource {
    * of a commit are in order and only the first commit read can start before it, so only the
    * leading ones are looked at.
    */
-  #decodeInto(doc: unknown, out: RecordedEvent[], before: (e: RecordedEvent) => boolean): void {
+  #decodeInto(
+    doc: unknown,
+    out: RecordedEvent[],
+    before: (e: RecordedEvent) => boolean,
+    upcast = true,
+  ): void {
     const first = out.length;
     decodeCommitInto(doc, out);
     let skip = 0;
     while (first + skip < out.length && before(out[first + skip]!)) skip++;
     if (skip > 0) out.splice(first, skip);
+    if (!upcast) return;
     const decode = this.options.decode;
     for (let i = first; i < out.length; i++) out[i] = decode(out[i]!);
   }

@@ -381,7 +381,7 @@ export class MongoEventStore implements EventStore {
   async saveSnapshot(snapshot: AggregateSnapshot): Promise<void> {
     this.#assertOpen('saveSnapshot');
     await this.#ready();
-    await this.#snapshots.save(snapshot);
+    await this.#snapshots.save(snapshot, (streamId) => this.#reader.streamVersion(streamId));
   }
 
   subscribe(handler: EventHandler, options: SubscribeOptions = {}): Subscription {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import {
+  EventDecodingError,
   LogGapError,
   LogOrderError,
   type SchemaProblem,
@@ -199,6 +200,63 @@ describeMongo('MongoEventStore specifics', (mongo) => {
     } finally {
       await other.close();
     }
+  });
+
+  it('a commit an operator wrote with ends that are not places in the log is refused by name, never built on', async () => {
+    const { db } = await mongo.freshDb('junkhead');
+    const store = new MongoEventStore(db);
+    await store.append('real', [{ type: 'A', data: {} }]);
+    const junk = {
+      _id: 'junk',
+      aggregate_id: 'junk',
+      aggregate_type: 'junk',
+      version: 1,
+      position: 2,
+      last_version: 'x',
+      last_position: 'zzz',
+      created_at: new Date(),
+      events: [],
+    };
+    await db.collection('events').insertOne(junk as never);
+    // A store that has not seen the log yet reads its end from the database.
+    const fresh = new MongoEventStore(db);
+    const head = await fresh.headPosition().catch((e) => e);
+    expect(EventDecodingError.isInstance(head), String(head)).toBe(true);
+    expect(head).toMatchObject({ streamId: 'junk' });
+    expect(head.message).toContain('last_position string "zzz"');
+    const append = await fresh.append('other', [{ type: 'A', data: {} }]).catch((e) => e);
+    expect(EventDecodingError.isInstance(append), String(append)).toBe(true);
+    const version = await fresh.getStreamVersion('junk').catch((e) => e);
+    expect(EventDecodingError.isInstance(version), String(version)).toBe(true);
+    const positions = await db
+      .collection('events')
+      .find({}, { projection: { position: 1 } })
+      .toArray();
+    expect(positions.map((d) => d.position).sort()).toEqual([1, 2]);
+    for (const s of [store, fresh]) await s.close();
+  });
+
+  it('a snapshot an operator moved ahead of its stream, or to a negative version, is ignored; the next save replaces it', async () => {
+    const { db } = await mongo.freshDb('snapahead');
+    const store = new MongoEventStore(db);
+    await store.append(
+      's',
+      [1, 2, 3, 4, 5].map((n) => ({ type: 'A', data: { n } })),
+    );
+    const timestamp = new Date();
+    await store.saveSnapshot({ streamId: 's', version: 5, data: { total: 15 }, timestamp });
+    const snapshots = db.collection<{ _id: string }>('snapshots');
+    await snapshots.updateOne({ _id: 's' }, { $set: { version: 7, data: { total: 999 } } });
+    expect(await store.getSnapshot('s')).toBeNull();
+    await store.saveSnapshot({ streamId: 's', version: 5, data: { total: 15 }, timestamp });
+    await store.append(
+      's',
+      [6, 7].map((n) => ({ type: 'A', data: { n } })),
+    );
+    expect(await store.getSnapshot('s')).toMatchObject({ version: 5, data: { total: 15 } });
+    await snapshots.updateOne({ _id: 's' }, { $set: { version: -1 } });
+    expect(await store.getSnapshot('s')).toBeNull();
+    await store.close();
   });
 
   it.skipIf(mongo.skipUnless('dropIndexes').skip)(

@@ -38,13 +38,31 @@ export class SnapshotStore {
     }
     if (!doc) return null;
     const snapshot = decodeSnapshot(doc);
-    return snapshot.version > version ? null : snapshot;
+    return snapshot.version < 0 || snapshot.version > version ? null : snapshot;
   }
 
-  /** A conditional upsert: only a snapshot at least as new as the stored one replaces it. */
-  async save(snapshot: AggregateSnapshot): Promise<void> {
+  /**
+   * A conditional upsert: only a snapshot at least as new as the stored one replaces it, unless
+   * the stored one is of a version the stream does not have (`streamVersion`, read by the
+   * caller), which `get` ignores and which must not keep a valid one out.
+   */
+  async save(
+    snapshot: AggregateSnapshot,
+    streamVersion: (streamId: string) => Promise<number>,
+  ): Promise<void> {
     const s = prepareSnapshot(snapshot);
-    const filter = { _id: s.streamId, version: { $lte: s.version } };
+    let version: number;
+    try {
+      version = await streamVersion(s.streamId);
+    } catch (error) {
+      throw StoreUnavailableError.isInstance(error)
+        ? error
+        : new StoreUnavailableError('saveSnapshot', error, s.streamId);
+    }
+    const filter = {
+      _id: s.streamId,
+      $or: [{ version: { $lte: s.version } }, { version: { $gt: version } }],
+    };
     const update = {
       $set: {
         stream_id: s.streamId,

@@ -184,7 +184,7 @@ export function readerContract(ctx: ContractContext): void {
     );
   }
   it.skipIf(!faults)(
-    'a commit deleted behind the store stops readAll and subscriptions with LogGapError',
+    'a commit deleted behind the store stops readAll (also of some types only) and subscriptions with LogGapError',
     { timeout: ctx.options.timeoutMs + (faults?.gapTimeoutMs ?? 0) * 4 },
     async () => {
       const store = await faults!.createIsolatedStore();
@@ -203,6 +203,13 @@ export function readerContract(ctx: ContractContext): void {
         missingFrom: removed.position - 1,
         missingTo: removed.position,
       });
+      // Asked for some types only, the reader still sees the hole between them.
+      const typed = await caught(
+        collect(store.readAll({ fromPosition: first.position - 1, types: ['TestEvent'] })),
+        'readAll of some types over a deleted commit (LogGapError)',
+      );
+      expect(LogGapError.isInstance(typed), String(typed)).toBe(true);
+      expect(typed).toMatchObject({ missingFrom: removed.position - 1 });
       const seen: number[] = [];
       const errors: unknown[] = [];
       const sub = store.subscribe((e) => void seen.push(e.position), {

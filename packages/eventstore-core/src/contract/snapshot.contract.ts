@@ -87,6 +87,22 @@ export function snapshotContract(ctx: ContractContext): void {
     },
   );
 
+  it(
+    'a snapshot of a version the stream does not have does not keep a valid one out',
+    t,
+    async () => {
+      const store = await ctx.store();
+      const id = await streamOf(store, 2);
+      const at = new Date();
+      // Left from events the stream no longer has (a restore, a rollback, an operator's edit).
+      await store.saveSnapshot({ streamId: id, version: 4, data: { v: 'lost' }, timestamp: at });
+      await store.saveSnapshot({ streamId: id, version: 2, data: { v: 2 }, timestamp: at });
+      expect(await store.getSnapshot(id)).toMatchObject({ version: 2, data: { v: 2 } });
+      await store.append(id, newEvents(2, 'TestEvent', 3));
+      expect(await store.getSnapshot(id)).toMatchObject({ version: 2, data: { v: 2 } });
+    },
+  );
+
   it('a snapshot of a stream that does not exist is never returned', t, async () => {
     const store = await ctx.store();
     const id = uniqueStreamId('snap-missing');
