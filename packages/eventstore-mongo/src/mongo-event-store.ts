@@ -107,6 +107,10 @@ export interface MongoEventStoreOptions extends TelemetryOptions {
   groupCommit?: boolean;
 }
 
+/** Commits a live subscription looks back over for ones recorded after its call. */
+const LIVE_START_LOOKBACK = 16;
+const LIVE_START_FIELDS = { _id: 0, position: 1, last_position: 1, created_at: 1 } as const;
+
 const MAX_BSON_SIZE = 16 * 1024 * 1024;
 /** Room kept below the limit, whatever the driver and server add around a document. */
 const SIZE_MARGIN = 1024;
@@ -340,6 +344,35 @@ export class MongoEventStore implements EventStore {
   }
 
   /**
+   * Where a subscription without `fromPosition` starts: after the log's end as read, less the
+   * newest commits recorded after the call. Another process's append made right after
+   * `subscribe()` returned can land before the head read reaches the server; its commit's time
+   * says it came after the call. (The writer's clock: one on another machine can be off by its
+   * skew either way.)
+   */
+  async #liveStart(calledAt: number): Promise<number> {
+    const head = await this.headPosition();
+    if (head === 0) return 0;
+    let start = head;
+    try {
+      const newest = await this.#commits.find(
+        { last_position: { $lte: head } },
+        { sort: { last_position: -1 }, limit: LIVE_START_LOOKBACK, projection: LIVE_START_FIELDS },
+      );
+      for (const commit of newest) {
+        const at = commit.created_at;
+        if (!(at instanceof Date) || !(at.getTime() > calledAt)) break;
+        start = commit.position - 1;
+      }
+    } catch (error) {
+      throw StoreUnavailableError.isInstance(error)
+        ? error
+        : new StoreUnavailableError('subscribe', error);
+    }
+    return start;
+  }
+
+  /**
    * Writes events recorded elsewhere (an export) with their ids, versions, positions and times:
    * a restore, or the move of a log to another database. `source` is called twice: every event
    * is checked against this store first (`RestoreRefusedError`, nothing written), then written.
@@ -395,7 +428,7 @@ export class MongoEventStore implements EventStore {
     if (options.fromPosition !== undefined) {
       start = options.fromPosition;
     } else {
-      const head = this.headPosition();
+      const head = this.#liveStart(this.#clock().getTime());
       this.#pendingStarts.add(head);
       const forget = () => this.#pendingStarts.delete(head);
       head.then(forget, forget);

@@ -12,7 +12,7 @@ import {
 } from '@flowra/eventstore-core';
 import { describeMongo } from '@flowra/test-mongo-server/vitest';
 import { expect, it } from 'vitest';
-import { type Db, MongoClient } from 'mongodb';
+import { type Collection, type Db, type FindOptions, MongoClient } from 'mongodb';
 import type { CommitDocument } from './commit-document.js';
 import { MongoEventStore } from './mongo-event-store.js';
 import { CommitTooLargeError } from './mongo-errors.js';
@@ -21,33 +21,68 @@ import { INDEXES, WEAKER_GUARANTEE, migrate } from './schema.js';
 const run = promisify(execFile);
 const tsx = createRequire(import.meta.url).resolve('tsx');
 
-/** A `Db` whose first insert into `events` succeeds on the server but loses its reply. */
-function losingFirstReply(db: Db): { db: Db; lost: () => number } {
-  let lost = 0;
-  const proxy = new Proxy(db, {
+/**
+ * `db` with one method of its `events` collection replaced: `method` receives the collection
+ * and returns the stand-in.
+ */
+function withEventsMethod(
+  db: Db,
+  method: 'insertMany' | 'find',
+  replace: (events: Collection) => unknown,
+): Db {
+  return new Proxy(db, {
     get(target, prop, receiver) {
       if (prop !== 'collection') return Reflect.get(target, prop, receiver);
       return (name: string, options?: object) => {
         const collection = target.collection(name, options);
         if (name !== 'events') return collection;
+        const stand = replace(collection);
         return new Proxy(collection, {
-          get(c, p, r) {
-            if (p !== 'insertMany') return Reflect.get(c, p, r);
-            return async (...args: Parameters<typeof c.insertMany>) => {
-              const result = await c.insertMany(...args);
-              if (lost++ === 0) {
-                const error = new Error('connection reset after the write was applied');
-                error.name = 'MongoNetworkError';
-                throw error;
-              }
-              return result;
-            };
-          },
+          get: (c, p, r) => (p === method ? stand : Reflect.get(c, p, r)),
         });
       };
     },
   });
+}
+
+/** A `Db` whose first insert into `events` succeeds on the server but loses its reply. */
+function losingFirstReply(db: Db): { db: Db; lost: () => number } {
+  let lost = 0;
+  const proxy = withEventsMethod(db, 'insertMany', (c) => {
+    return async (...args: Parameters<typeof c.insertMany>) => {
+      const result = await c.insertMany(...args);
+      if (lost++ === 0) {
+        const error = new Error('connection reset after the write was applied');
+        error.name = 'MongoNetworkError';
+        throw error;
+      }
+      return result;
+    };
+  });
   return { db: proxy, lost: () => lost };
+}
+
+/** A `Db` whose reads of the log's end (`find({})` sorted by position) wait for `open()`. */
+function headReadsHeld(db: Db): { db: Db; open: () => void } {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const proxy = withEventsMethod(db, 'find', (c) => (filter: object, findOptions?: FindOptions) => {
+    const cursor = c.find(filter, findOptions);
+    const sort = findOptions?.sort as Record<string, number> | undefined;
+    if (Object.keys(filter).length > 0 || sort?.last_position !== -1) return cursor;
+    return new Proxy(cursor, {
+      get(k, q, kr) {
+        if (q !== 'toArray') return Reflect.get(k, q, kr);
+        return async () => {
+          await gate;
+          return k.toArray();
+        };
+      },
+    });
+  });
+  return { db: proxy, open };
 }
 
 describeMongo('MongoEventStore specifics', (mongo) => {
@@ -257,6 +292,35 @@ describeMongo('MongoEventStore specifics', (mongo) => {
     await snapshots.updateOne({ _id: 's' }, { $set: { version: -1 } });
     expect(await store.getSnapshot('s')).toBeNull();
     await store.close();
+  });
+
+  it('a subscription without fromPosition delivers what another process appends right after the call, even before its head read lands', async () => {
+    const { db } = await mongo.freshDb('livestart');
+    const writer = new MongoEventStore(db);
+    await writer.append('before', [{ type: 'A', data: {} }]);
+    const held = headReadsHeld(db);
+    const reader = new MongoEventStore(held.db, { pollIntervalMs: 20, changeStreams: false });
+    const seen: string[] = [];
+    const sub = reader.subscribe((e) => void seen.push(e.streamId));
+    await new Promise((r) => setTimeout(r, 5));
+    // Another client, as another process: acknowledged before the reader learns the head.
+    const other = await MongoClient.connect(mongo.server!.uri);
+    try {
+      await new MongoEventStore(other.db(db.databaseName)).append('after', [
+        { type: 'A', data: {} },
+      ]);
+      held.open();
+      const deadline = Date.now() + 5_000;
+      while (!seen.includes('after') && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(seen).toEqual(['after']);
+    } finally {
+      await sub.close();
+      await other.close();
+      await reader.close();
+      await writer.close();
+    }
   });
 
   it.skipIf(mongo.skipUnless('dropIndexes').skip)(
