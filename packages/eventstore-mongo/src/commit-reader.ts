@@ -1,4 +1,9 @@
-import { FlowraError, type RecordedEvent, StoreUnavailableError } from '@flowra/eventstore-core';
+import {
+  EventDecodingError,
+  FlowraError,
+  type RecordedEvent,
+  StoreUnavailableError,
+} from '@flowra/eventstore-core';
 import { type LogSource, type Timers, readContiguous } from '@flowra/eventstore-core/adapter';
 import type { CommitCollection, CommitFilter } from './commit-collection.js';
 import {
@@ -37,6 +42,69 @@ function unavailable(operation: string, error: unknown, streamId?: string): unkn
   return FlowraError.isFlowraError(error)
     ? error
     : new StoreUnavailableError(operation, error, streamId);
+}
+
+/**
+ * Checks that a stream's commits, as a read meets them (by version, up or down), leave no
+ * version out and hold none twice. The store places every commit right after its stream's end,
+ * so a missing or doubled version is a commit removed or written by hand: an aggregate folded
+ * over it would be silently wrong, so the read fails naming the versions.
+ */
+class VersionRun {
+  /** The version the next commit must hold (forwards: start; backwards: end). */
+  #next: number | undefined;
+  #first = true;
+  readonly #from: number;
+
+  constructor(
+    readonly streamId: string,
+    fromVersion: number,
+    readonly forwards: boolean,
+  ) {
+    this.#from = Math.max(1, fromVersion);
+    this.#next = forwards ? this.#from : undefined;
+  }
+
+  check(doc: CommitDocument): void {
+    const next = this.#next;
+    if (this.forwards) {
+      // The first commit may begin before the read's start: it covers it.
+      if (next !== undefined && doc.version > next) throw this.#missing(next, doc.version - 1);
+      if (next !== undefined && !this.#first && doc.version < next) throw this.#twice(doc, next);
+      this.#next = doc.last_version + 1;
+    } else {
+      if (next !== undefined && doc.last_version < next) {
+        throw this.#missing(doc.last_version + 1, next);
+      }
+      if (next !== undefined && doc.last_version > next) throw this.#twice(doc, next);
+      this.#next = doc.version - 1;
+    }
+    this.#first = false;
+  }
+
+  /** A backwards read that ran out of commits must have come down to its start. */
+  end(): void {
+    if (!this.forwards && this.#next !== undefined && this.#next >= this.#from) {
+      throw this.#missing(this.#from, this.#next);
+    }
+  }
+
+  #missing(from: number, to: number): EventDecodingError {
+    const which = from === to ? `version ${from} is` : `versions ${from}..${to} are`;
+    return new EventDecodingError(
+      this.streamId,
+      from,
+      `${which} missing from the stream (a commit removed by hand?)`,
+    );
+  }
+
+  #twice(doc: CommitDocument, next: number): EventDecodingError {
+    return new EventDecodingError(
+      this.streamId,
+      doc.version,
+      `the commit of versions ${doc.version}..${doc.last_version} overlaps another (the next version expected was ${next})`,
+    );
+  }
 }
 
 /**
@@ -198,10 +266,12 @@ export class CommitReader implements LogSource {
     maxCount: number,
   ): AsyncGenerator<RecordedEvent> {
     let left = maxCount;
+    const run = new VersionRun(streamId, fromVersion, forwards);
     let bound: CommitFilter | undefined = { $gte: Math.max(1, fromVersion) };
     while (left > 0 && bound) {
       const page = await this.#streamPage(streamId, fromVersion, forwards, bound, left);
       for (const doc of page.docs) {
+        run.check(doc);
         const events = decodeCommit(doc);
         if (!forwards) events.reverse();
         for (const event of events) {
@@ -212,16 +282,21 @@ export class CommitReader implements LogSource {
       }
       bound = page.next;
     }
+    run.end();
   }
 
   /** A stream's events from `fromVersion` forwards, all at once (`getEvents`): no generator per event. */
   async streamEvents(streamId: string, fromVersion: number): Promise<RecordedEvent[]> {
     const out: RecordedEvent[] = [];
     const before = (e: RecordedEvent) => e.version < fromVersion;
+    const run = new VersionRun(streamId, fromVersion, true);
     let bound: CommitFilter | undefined = { $gte: Math.max(1, fromVersion) };
     while (bound) {
       const page = await this.#streamPage(streamId, fromVersion, true, bound, Infinity);
-      for (const doc of page.docs) this.#decodeInto(doc, out, before);
+      for (const doc of page.docs) {
+        run.check(doc);
+        this.#decodeInto(doc, out, before);
+      }
       bound = page.next;
     }
     return out;

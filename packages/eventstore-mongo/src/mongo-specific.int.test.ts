@@ -323,6 +323,35 @@ describeMongo('MongoEventStore specifics', (mongo) => {
     }
   });
 
+  it('a stream missing a commit removed by hand fails its reads naming the versions, rather than folding without them', async () => {
+    const { db } = await mongo.freshDb('streamhole');
+    const store = new MongoEventStore(db);
+    const event = (n: number) => ({ type: 'A', data: { n } });
+    await store.append('s', [event(1)]);
+    await store.append('s', [event(2), event(3)]);
+    await store.append('s', [event(4)]);
+    await db.collection('events').deleteOne({ aggregate_id: 's', version: 2 });
+    const missing = { name: 'EventDecodingError', streamId: 's', version: 2 };
+    const reads = {
+      getEvents: () => store.getEvents('s'),
+      forwards: () => collect(store.readStream('s')),
+      backwards: () => collect(store.readStream('s', { direction: 'backwards' })),
+      'forwards from 2': () => collect(store.readStream('s', { fromVersion: 2 })),
+    };
+    for (const [what, read] of Object.entries(reads)) {
+      const error = await read().catch((e) => e);
+      expect(error, what).toMatchObject(missing);
+      expect(error.message, what).toContain('versions 2..3 are missing');
+    }
+    // Reads that do not reach the hole are served.
+    expect((await store.getEvents('s', 4)).map((e) => e.version)).toEqual([4]);
+    const last = await collect(store.readStream('s', { direction: 'backwards', maxCount: 1 }));
+    expect(last.map((e) => e.version)).toEqual([4]);
+    await db.collection('events').deleteOne({ aggregate_id: 's', version: 1 });
+    await expect(store.getEvents('s')).rejects.toMatchObject({ version: 1 });
+    await store.close();
+  });
+
   it.skipIf(mongo.skipUnless('dropIndexes').skip)(
     'an index dropped while the store runs is noticed: writes are refused with ensureSchema: false, and the schema is applied again with it on',
     async () => {
