@@ -423,6 +423,13 @@ describeMongo('flowra against the test server', (mongo) => {
     expect(report.problems.map((p: { kind: string }) => p.kind)).toEqual(
       expect.arrayContaining(['position-gap', 'version-gap']),
     );
+
+    // The last commit (Order_7's positions 12–14) removed: nothing after it shows the hole,
+    // the mark the store keeps of its log's end does.
+    await db.collection('events').deleteOne({ position: 12 });
+    const tail = await runFlowra(['verify', ...target(db)]);
+    expectCode(tail, 1);
+    expect(tail.stdout).toContain("positions 12–14 are missing at the log's end");
   });
 
   it('verify reports undecodable documents and missing indexes', async () => {

@@ -6,6 +6,7 @@ import {
   WEAKER_GUARANTEE,
   decodeCommit,
   indexMismatch,
+  logMarkId,
 } from '@flowra/eventstore-mongo/storage';
 import type { Db } from 'mongodb';
 import { range } from './output.js';
@@ -169,6 +170,20 @@ export async function verifyStore(
     }
   } finally {
     await cursor.close().catch(() => {});
+  }
+
+  // The store keeps the highest position it acknowledged apart from the commits: above the
+  // last commit, the log's last commits were removed.
+  const mark = await db
+    .collection<{ _id: string; position?: unknown }>(names.meta)
+    .findOne({ _id: logMarkId(names.events) })
+    .catch(() => null);
+  if (isInt(mark?.position) && mark.position >= nextPosition) {
+    report({
+      kind: 'position-gap',
+      message: `positions ${range(nextPosition, mark.position)} are missing at the log's end (acknowledged, then removed: appends go on after them)`,
+      position: nextPosition,
+    });
   }
 
   let snapshots = 0;

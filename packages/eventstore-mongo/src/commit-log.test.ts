@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { CommitCollection } from './commit-collection.js';
 import { type CommitDocument, buildCommit } from './commit-document.js';
 import { CommitLog, type CommitRequest } from './commit-log.js';
+import type { LogMark } from './log-mark.js';
 import { query } from './simulation/sim-query.js';
 
 /** A collection in memory whose inserts can be made to fail or hang, one call at a time. */
@@ -109,6 +110,46 @@ describe('CommitLog', () => {
     const next = await log.append(request('d'));
     expect(next.position).toBe(4);
     expect(fake.docs.map((d) => d.position)).toEqual([1, 2, 4]);
+  });
+
+  it('a log started after the last commits were deleted places after the mark they left, not over their positions', async () => {
+    const fake = fakeCollection();
+    let kept = 0;
+    const mark: LogMark = {
+      read: async () => kept,
+      raise: async (position) => {
+        kept = Math.max(kept, position);
+      },
+    };
+    const first = new CommitLog(fake.collection, {
+      appendTimeoutMs: 10_000,
+      maxBatch: 1,
+      timers: systemTimers,
+      mark,
+    });
+    for (const stream of ['a', 'b', 'c']) await first.append(request(stream));
+    await first.flushMark();
+    expect(kept).toBe(3);
+    fake.docs.splice(
+      fake.docs.findIndex((d) => d.position === 3),
+      1,
+    );
+    // Another process, or this one restarted: it never saw position 3 held.
+    const second = new CommitLog(fake.collection, {
+      appendTimeoutMs: 10_000,
+      maxBatch: 1,
+      timers: systemTimers,
+      mark,
+    });
+    expect((await second.append(request('d'))).position).toBe(4);
+    expect(fake.docs.map((d) => d.position)).toEqual([1, 2, 4]);
+    // Without a mark the same start hands position 3 out again (what the mark is for).
+    fake.docs.splice(
+      fake.docs.findIndex((d) => d.position === 4),
+      1,
+    );
+    const unmarked = logOn(fake.collection, { appendTimeoutMs: 10_000, maxBatch: 1 });
+    expect((await unmarked.append(request('e'))).position).toBe(3);
   });
 
   it('an append whose insert the driver itself fails every time is given up on its own, with a typed error; those grouped with it land', async () => {

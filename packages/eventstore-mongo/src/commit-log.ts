@@ -23,6 +23,7 @@ import {
   checkedHead,
   placeCommit,
 } from './commit-document.js';
+import { type LogMark, LogMarkWriter } from './log-mark.js';
 import {
   type DuplicateKeyIndex,
   duplicateKeyIndex,
@@ -60,6 +61,12 @@ export interface CommitLogOptions {
   timers: Timers;
   /** Called after commits were acknowledged (a wake-up for this process's readers). */
   onCommitted?(): void;
+  /**
+   * The log's end kept apart from the commits: read with the log's end, raised after
+   * appends are acknowledged, so positions of commits removed by hand are never handed out
+   * again, not even by a store started after the removal.
+   */
+  mark?: LogMark;
 }
 
 interface Pending extends CommitRequest {
@@ -147,11 +154,19 @@ export class CommitLog {
   readonly #knownStreamEnds = new LruCache<string, Head>(10_000);
   /** How long a round (reads and insert) takes here, smoothed: what back-off is measured in. */
   #roundMs = 5;
+  readonly #markWriter: LogMarkWriter | undefined;
 
   constructor(
     private readonly events: CommitCollection,
     private readonly options: CommitLogOptions,
-  ) {}
+  ) {
+    this.#markWriter = options.mark && new LogMarkWriter(options.mark);
+  }
+
+  /** Resolves once the log's mark holds every position acknowledged so far (or failed to). */
+  flushMark(): Promise<void> {
+    return this.#markWriter?.flush() ?? Promise.resolve();
+  }
 
   append(request: CommitRequest): Promise<AppendResult> {
     return new Promise<AppendResult>((resolve, reject) => {
@@ -209,6 +224,9 @@ export class CommitLog {
 
   #resolve(p: Pending, result: AppendResult): void {
     if (p.state === 'done') return;
+    // Every position an append resolves with is durable (acknowledged, or found by a
+    // majority read), so the mark may cover it.
+    if (result.position > 0) this.#markWriter?.raise(result.position);
     this.#finish(p);
     p.resolve(result);
   }
@@ -482,9 +500,19 @@ export class CommitLog {
    * range rather than the whole log on servers that do not walk an index backwards for a bare
    * sort). Nothing at or above the floor means an operator removed the last commits: their
    * positions are not handed out again, since a reader may already have delivered them and
-   * would skip whatever took their place; the hole stays, and readers report it.
+   * would skip whatever took their place; the hole stays, and readers report it. The log's
+   * mark carries that floor to stores that did not see those commits (another process, a
+   * restart).
    */
   async #readLogEnd(floor: number | undefined): Promise<number> {
+    const [end, mark] = await Promise.all([
+      this.#readCommitsEnd(floor),
+      this.options.mark?.read() ?? 0,
+    ]);
+    return Math.max(end, mark);
+  }
+
+  async #readCommitsEnd(floor: number | undefined): Promise<number> {
     if (floor !== undefined && floor > 0) {
       const [found] = await this.events.find(
         { last_position: { $gte: floor } },

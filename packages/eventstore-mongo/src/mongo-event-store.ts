@@ -35,6 +35,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { BSON, type Db, type ReadConcernLevel, type WriteConcernSettings } from 'mongodb';
 import { ChangeStreamWakeup } from './change-stream-wakeup.js';
 import { type CommitCollection, driverCommitCollection } from './commit-collection.js';
+import { type LogMark, driverLogMark } from './log-mark.js';
 import { type CommitDocument, buildCommit, defaultAggregateType } from './commit-document.js';
 import { CommitLog } from './commit-log.js';
 import { CommitReader } from './commit-reader.js';
@@ -60,7 +61,10 @@ export interface MongoEventStoreOptions extends TelemetryOptions {
   collections?: Partial<CollectionNames>;
   /** Validates appends and upcasts reads when given. */
   registry?: EventRegistry<any>;
-  /** Write concern of appends and snapshot saves (default `{ w: 'majority' }`). */
+  /**
+   * Write concern of appends, snapshot saves and the log's mark (default `{ w: 'majority' }`).
+   * The log's guarantees under failover rest on it, as on `readConcern`.
+   */
   writeConcern?: WriteConcernSettings;
   /**
    * Read concern of every read (default `'majority'`): no reader is handed a commit that a
@@ -111,6 +115,8 @@ export interface MongoEventStoreOptions extends TelemetryOptions {
 const LIVE_START_LOOKBACK = 16;
 const LIVE_START_FIELDS = { _id: 0, position: 1, last_position: 1, created_at: 1 } as const;
 
+/** How long `close` waits for the log's mark to be written when the server does not answer. */
+const MARK_FLUSH_ON_CLOSE_MS = 2_000;
 const MAX_BSON_SIZE = 16 * 1024 * 1024;
 /** Room kept below the limit, whatever the driver and server add around a document. */
 const SIZE_MARGIN = 1024;
@@ -139,6 +145,7 @@ export class MongoEventStore implements EventStore {
   readonly #clock: () => Date;
   readonly #log: CommitLog;
   readonly #commits: CommitCollection;
+  readonly #mark: LogMark;
   readonly #reader: CommitReader;
   readonly #snapshots: SnapshotStore;
   readonly #feed: LogFeed;
@@ -169,11 +176,10 @@ export class MongoEventStore implements EventStore {
       collection: this.#names.events,
       kind: SpanKind.CLIENT,
     });
-    const commits = driverCommitCollection(db, this.#names.events, {
-      readConcern: options.readConcern ?? 'majority',
-      writeConcern,
-    });
+    const concerns = { readConcern: options.readConcern ?? 'majority', writeConcern };
+    const commits = driverCommitCollection(db, this.#names.events, concerns);
     this.#commits = commits;
+    this.#mark = driverLogMark(db, this.#names, concerns);
     const decode = (event: RecordedEvent) =>
       this.#registry ? this.#registry.decode(event) : event;
     this.#reader = new CommitReader(commits, {
@@ -199,6 +205,7 @@ export class MongoEventStore implements EventStore {
       maxBatch: options.groupCommit === false ? 1 : 64,
       timers: systemTimers,
       onCommitted: () => this.#feed.wake(),
+      mark: this.#mark,
     });
     this.#snapshots = new SnapshotStore(db.collection<SnapshotDocument>(this.#names.snapshots), {
       writeConcern,
@@ -383,10 +390,14 @@ export class MongoEventStore implements EventStore {
     options: RestoreOptions = {},
   ): Promise<RestoreReport> {
     this.#assertOpen('restore');
-    return restoreEvents(
+    const report = await restoreEvents(
       {
         commits: this.#commits,
-        headPosition: () => this.#reader.headPosition(),
+        // Positions of commits removed by hand are not written over either.
+        headPosition: async () => {
+          const [head, mark] = await Promise.all([this.#reader.headPosition(), this.#mark.read()]);
+          return Math.max(head, mark);
+        },
         streamVersion: (streamId) => this.#reader.streamVersion(streamId),
         takenEventId: async (ids) => {
           const [clash] = await this.#commits.find(
@@ -402,6 +413,10 @@ export class MongoEventStore implements EventStore {
       source,
       options,
     );
+    if (!report.dryRun && report.toPosition > 0) {
+      await this.#mark.raise(report.toPosition).catch(() => {});
+    }
+    return report;
   }
 
   /** The latest snapshot, unless it is of a version the stream does not have. */
@@ -448,6 +463,16 @@ export class MongoEventStore implements EventStore {
     this.#closed = true;
     await this.#feed.close();
     this.#wakeup?.stop();
+    // The mark of the last appends, so a store started next knows their positions were used;
+    // not waited for longer than a moment when the server does not answer.
+    let timer: unknown;
+    await Promise.race([
+      this.#log.flushMark(),
+      new Promise<void>((resolve) => {
+        timer = systemTimers.setTimeout(resolve, MARK_FLUSH_ON_CLOSE_MS);
+      }),
+    ]);
+    systemTimers.clearTimeout(timer);
   }
 
   /**

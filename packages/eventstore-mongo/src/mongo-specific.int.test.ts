@@ -14,6 +14,7 @@ import { describeMongo } from '@flowra/test-mongo-server/vitest';
 import { expect, it } from 'vitest';
 import { type Collection, type Db, type FindOptions, MongoClient } from 'mongodb';
 import type { CommitDocument } from './commit-document.js';
+import { driverLogMark, logMarkId } from './log-mark.js';
 import { MongoEventStore } from './mongo-event-store.js';
 import { CommitTooLargeError } from './mongo-errors.js';
 import { INDEXES, WEAKER_GUARANTEE, migrate } from './schema.js';
@@ -321,6 +322,66 @@ describeMongo('MongoEventStore specifics', (mongo) => {
       await reader.close();
       await writer.close();
     }
+  });
+
+  it('positions of the last commits removed by hand are never handed out again, not even by a store started afterwards', async () => {
+    const { db } = await mongo.freshDb('tailpurge');
+    const first = new MongoEventStore(db);
+    await first.append('a', [{ type: 'A', data: {} }]);
+    await first.append('b', [{ type: 'B', data: {} }]);
+    const delivered: number[] = [];
+    const sub = first.subscribe((e) => void delivered.push(e.position), { fromPosition: 0 });
+    const waitFor = async (done: () => boolean) => {
+      const deadline = Date.now() + 5_000;
+      while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    };
+    await waitFor(() => delivered.length === 2);
+    expect(delivered).toEqual([1, 2]);
+    // The mark is written after the append is acknowledged, without holding it up.
+    const marks = db.collection<{ _id: string; position: number }>('events_meta');
+    const deadline = Date.now() + 5_000;
+    while ((await marks.findOne({ _id: logMarkId('events') }))?.position !== 2) {
+      if (Date.now() > deadline) throw new Error('the log mark was not written');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await db.collection('events').deleteOne({ aggregate_id: 'b' }); // an operator's purge
+    // Another process, or a restart: it never saw position 2 held.
+    const other = await MongoClient.connect(mongo.server!.uri);
+    try {
+      const second = new MongoEventStore(other.db(db.databaseName));
+      expect(await second.append('c', [{ type: 'C', data: {} }])).toEqual({
+        nextExpectedVersion: 1,
+        position: 3,
+      });
+      // The subscriber that delivered position 2 goes on with 3 rather than skipping it.
+      await waitFor(() => delivered.length === 3);
+      expect(delivered).toEqual([1, 2, 3]);
+      // A reader from the start finds the hole and says so.
+      const reader = new MongoEventStore(db, { gapTimeoutMs: 200 });
+      await expect(collect(reader.readAll())).rejects.toMatchObject({
+        name: 'LogGapError',
+        missingFrom: 2,
+      });
+      await second.close();
+    } finally {
+      await sub.close();
+      await first.close();
+      await other.close();
+    }
+  });
+
+  it("the log's mark only rises, also when processes raise it at the same moment", async () => {
+    const { db } = await mongo.freshDb('logmark');
+    const concerns = { readConcern: 'majority', writeConcern: { w: 'majority' } } as const;
+    const names = { meta: 'events_meta', events: 'events' };
+    const mark = driverLogMark(db, names, concerns);
+    expect(await mark.read()).toBe(0);
+    await Promise.all([5, 9, 7].map((p) => driverLogMark(db, names, concerns).raise(p)));
+    expect(await mark.read()).toBe(9);
+    await mark.raise(3);
+    expect(await mark.read()).toBe(9);
+    await mark.raise(12);
+    expect(await mark.read()).toBe(12);
   });
 
   it('a stream missing a commit removed by hand fails its reads naming the versions, rather than folding without them', async () => {

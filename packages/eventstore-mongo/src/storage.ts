@@ -8,6 +8,7 @@ export {
   defaultAggregateType,
 } from './commit-document.js';
 export { COMMIT_READ_PROJECTION } from './commit-reader.js';
+export { logMarkId } from './log-mark.js';
 export type { SnapshotDocument } from './snapshot-document.js';
 export {
   EVENTS_FLAT_PIPELINE,

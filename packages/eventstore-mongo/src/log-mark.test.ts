@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { type LogMark, LogMarkWriter } from './log-mark.js';
+
+/** A mark whose writes wait until released, one at a time. */
+function heldMark() {
+  const writes: number[] = [];
+  const waiting: { position: number; done: (error?: Error) => void }[] = [];
+  const mark: LogMark = {
+    read: async () => Math.max(0, ...writes),
+    raise: (position) =>
+      new Promise<void>((resolve, reject) => {
+        waiting.push({
+          position,
+          done: (error) => {
+            if (error) return reject(error);
+            writes.push(position);
+            resolve();
+          },
+        });
+      }),
+  };
+  const settle = async (error?: Error) => {
+    await new Promise((r) => setTimeout(r, 0));
+    waiting.shift()?.done(error);
+    await new Promise((r) => setTimeout(r, 0));
+  };
+  return { mark, writes, waiting, settle };
+}
+
+describe('LogMarkWriter', () => {
+  it('writes one mark at a time, and then only the highest asked for meanwhile', async () => {
+    const held = heldMark();
+    const writer = new LogMarkWriter(held.mark);
+    writer.raise(1);
+    writer.raise(5);
+    writer.raise(3);
+    writer.raise(4);
+    await held.settle();
+    await held.settle();
+    await writer.flush();
+    expect(held.writes).toEqual([1, 5]);
+    writer.raise(2);
+    await writer.flush();
+    expect(held.writes).toEqual([1, 5]);
+  });
+
+  it('a failed write is made again with the next raise, and flush settles either way', async () => {
+    const held = heldMark();
+    const writer = new LogMarkWriter(held.mark);
+    writer.raise(7);
+    await held.settle(new Error('not primary'));
+    await writer.flush();
+    expect(held.writes).toEqual([]);
+    writer.raise(6);
+    await held.settle();
+    await writer.flush();
+    expect(held.writes).toEqual([7]);
+  });
+});

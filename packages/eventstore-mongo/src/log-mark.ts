@@ -1,0 +1,102 @@
+import type { Db, ReadConcernLevel, WriteConcernSettings } from 'mongodb';
+
+/**
+ * The highest log position a commit of this log was acknowledged at, kept apart from the
+ * commits. The log's end is otherwise read from the commits themselves, so removing the last
+ * ones by hand would let a store started afterwards hand their positions out again: a reader
+ * that had delivered them would skip whatever took their place. Writers place after the mark
+ * too, so those positions stay a hole that readers report.
+ */
+export interface LogMark {
+  /** The mark, 0 when none was ever kept. */
+  read(): Promise<number>;
+  /** Raises the mark to `position` (never lowers it). */
+  raise(position: number): Promise<void>;
+}
+
+interface MarkDocument {
+  _id: string;
+  position: number;
+}
+
+/** The mark's document in the meta collection: one per events collection. */
+export function logMarkId(eventsCollection: string): string {
+  return `log_end:${eventsCollection}`;
+}
+
+export function driverLogMark(
+  db: Db,
+  names: { meta: string; events: string },
+  concerns: { readConcern: ReadConcernLevel; writeConcern: WriteConcernSettings },
+): LogMark {
+  const _id = logMarkId(names.events);
+  const writers = db.collection<MarkDocument>(names.meta);
+  const readers = db.collection<MarkDocument>(names.meta, {
+    readConcern: { level: concerns.readConcern },
+  });
+  return {
+    async read() {
+      const found = await readers.findOne({ _id }, { projection: { position: 1 } });
+      const position = found?.position;
+      // A mark an operator broke is no mark: the commits still bound the log's end.
+      return Number.isSafeInteger(position) && (position as number) > 0 ? (position as number) : 0;
+    },
+    async raise(position) {
+      // Only a lower mark matches; with none, the upsert inserts one.
+      const write = () =>
+        writers.updateOne(
+          { _id, position: { $lt: position } },
+          { $set: { position } },
+          { upsert: true, writeConcern: concerns.writeConcern },
+        );
+      for (let tries = 0; tries < 2; tries++) {
+        try {
+          await write();
+          return;
+        } catch (error) {
+          // The upsert met the mark's key: a mark at or above `position`, or another process's
+          // first mark inserted at the same moment, which the second try raises if lower.
+          if ((error as { code?: unknown }).code !== 11000) throw error;
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Raises a mark in the background, at most one write at a time and always to the highest
+ * position asked for so far, so that appends never wait for it and many acknowledged appends
+ * cost one write. A failed write is tried again with the next acknowledged append.
+ */
+export class LogMarkWriter {
+  #wanted = 0;
+  #written = 0;
+  #running: Promise<void> | undefined;
+
+  constructor(private readonly mark: LogMark) {}
+
+  raise(position: number): void {
+    if (position > this.#wanted) this.#wanted = position;
+    if (this.#written < this.#wanted) this.#running ??= this.#run();
+  }
+
+  /** Resolves once what was asked for is written, or the write failed. */
+  flush(): Promise<void> {
+    return this.#running ?? Promise.resolve();
+  }
+
+  async #run(): Promise<void> {
+    try {
+      while (this.#written < this.#wanted) {
+        const target = this.#wanted;
+        await this.mark.raise(target);
+        this.#written = target;
+      }
+    } catch {
+      // Left for the next raise: the commits themselves are durable, the mark only guards
+      // their positions against reuse once they are removed.
+    } finally {
+      this.#running = undefined;
+    }
+  }
+}
