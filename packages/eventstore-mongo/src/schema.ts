@@ -368,18 +368,27 @@ export async function migrate(db: Db, options: MigrateOptions = {}): Promise<Mig
   }
 
   if (!options.dryRun && multikey) {
-    await db.collection<SchemaRecord>(names.meta).updateOne(
-      { _id: names.events },
-      {
-        $set: {
-          version: SCHEMA_VERSION,
-          uniqueMultikey: multikey.sound,
-          uniqueMultikeyDetail: multikey.detail,
-          migratedAt: new Date(),
+    const write = () =>
+      db.collection<SchemaRecord>(names.meta).updateOne(
+        { _id: names.events },
+        {
+          $set: {
+            version: SCHEMA_VERSION,
+            uniqueMultikey: multikey.sound,
+            uniqueMultikeyDetail: multikey.detail,
+            migratedAt: new Date(),
+          },
         },
-      },
-      { upsert: true },
-    );
+        { upsert: true },
+      );
+    try {
+      await write();
+    } catch (error) {
+      // Processes migrating at once: another's upsert inserted the record first (MongoDB
+      // retries such an upsert itself, FerretDB does not); it exists now, so update it.
+      if (codeOf(error) !== 11000) throw error;
+      await write();
+    }
   }
   if (problems.length > 0) throw new StoreSchemaError(problems, SCHEMA_FIX);
 
