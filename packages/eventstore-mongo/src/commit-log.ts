@@ -509,6 +509,7 @@ export class CommitLog {
       this.#readCommitsEnd(floor),
       this.options.mark?.read() ?? 0,
     ]);
+    this.#markWriter?.seen(mark);
     return Math.max(end, mark);
   }
 

@@ -56,4 +56,23 @@ describe('LogMarkWriter', () => {
     await writer.flush();
     expect(held.writes).toEqual([7]);
   });
+
+  it('a mark read at or above what was asked for is not written again', async () => {
+    const held = heldMark();
+    const writer = new LogMarkWriter(held.mark);
+    writer.seen(9);
+    writer.raise(4);
+    writer.raise(9);
+    await writer.flush();
+    expect(held.waiting).toEqual([]);
+    writer.raise(10);
+    // Seen while the write of 10 is under way: it does not lower what is known written.
+    writer.seen(12);
+    await held.settle();
+    await writer.flush();
+    writer.raise(11);
+    await writer.flush();
+    expect(held.writes).toEqual([10]);
+    expect(held.waiting).toEqual([]);
+  });
 });

@@ -37,27 +37,26 @@ export function driverLogMark(
   return {
     async read() {
       const found = await readers.findOne({ _id }, { projection: { position: 1 } });
-      const position = found?.position;
+      const position: unknown = found?.position;
       // A mark an operator broke is no mark: the commits still bound the log's end.
-      return Number.isSafeInteger(position) && (position as number) > 0 ? (position as number) : 0;
+      return typeof position === 'number' && Number.isSafeInteger(position) && position > 0
+        ? position
+        : 0;
     },
     async raise(position) {
       // Only a lower mark matches; with none, the upsert inserts one.
-      const write = () =>
-        writers.updateOne(
-          { _id, position: { $lt: position } },
-          { $set: { position } },
-          { upsert: true, writeConcern: concerns.writeConcern },
-        );
-      for (let tries = 0; tries < 2; tries++) {
-        try {
-          await write();
-          return;
-        } catch (error) {
-          // The upsert met the mark's key: a mark at or above `position`, or another process's
-          // first mark inserted at the same moment, which the second try raises if lower.
-          if ((error as { code?: unknown }).code !== 11000) throw error;
-        }
+      const filter = { _id, position: { $lt: position } };
+      const update = { $set: { position } };
+      try {
+        await writers.updateOne(filter, update, {
+          upsert: true,
+          writeConcern: concerns.writeConcern,
+        });
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 11000) throw error;
+        // The upsert met the mark's key: a mark at or above `position`, or another process's
+        // first mark inserted at the same moment, which this raises if it is lower.
+        await writers.updateOne(filter, update, { writeConcern: concerns.writeConcern });
       }
     },
   };
@@ -80,6 +79,15 @@ export class LogMarkWriter {
     if (this.#written < this.#wanted) this.#running ??= this.#run();
   }
 
+  /**
+   * A mark read from the database: positions up to it need no write of ours. With several
+   * processes appending, their marks mostly overtake each other's, so this saves most writes.
+   */
+  seen(position: number): void {
+    if (position > this.#written) this.#written = position;
+    if (position > this.#wanted) this.#wanted = position;
+  }
+
   /** Resolves once what was asked for is written, or the write failed. */
   flush(): Promise<void> {
     return this.#running ?? Promise.resolve();
@@ -90,7 +98,7 @@ export class LogMarkWriter {
       while (this.#written < this.#wanted) {
         const target = this.#wanted;
         await this.mark.raise(target);
-        this.#written = target;
+        if (target > this.#written) this.#written = target;
       }
     } catch {
       // Left for the next raise: the commits themselves are durable, the mark only guards
