@@ -17,11 +17,14 @@ export interface MultiprocessPoint {
   inserts_per_append: number;
   /** Inserts refused with a duplicate key (a lost race) per acknowledged append. */
   refused_per_append: number;
+  /** Appends that gave up with `AppendTimeoutError` (not counted in `appends`). */
+  timeouts: number;
 }
 
 interface WriterResult {
   latencies: number[];
   ms: number;
+  timeouts: number;
   commands: { find: number; insert: number; refused: number };
 }
 
@@ -36,7 +39,13 @@ interface Child {
   done: Promise<WriterResult>;
 }
 
-function startWriter(uri: string, dbName: string, writer: number, appends: number): Child {
+function startWriter(
+  uri: string,
+  dbName: string,
+  writer: number,
+  appends: number,
+  shared: number,
+): Child {
   const child = spawn(
     process.execPath,
     [
@@ -47,6 +56,7 @@ function startWriter(uri: string, dbName: string, writer: number, appends: numbe
       dbName,
       String(writer),
       String(appends),
+      String(shared),
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
@@ -81,19 +91,21 @@ function startWriter(uri: string, dbName: string, writer: number, appends: numbe
 }
 
 /**
- * 1, 2, 4 and 8 writer processes, each with its own client, appending to streams of their own
- * against one database: appends/s of all together and per-append latency. What they contend
- * for is the log's next position.
+ * 1, 2, 4 and 8 writer processes, each with its own client, appending against one database:
+ * appends/s of all together and per-append latency. On streams of their own (`shared` 0) what
+ * they contend for is the log's next position; with `shared` > 0 each keeps that many appends
+ * at a time going to one stream they all share, and contends for the stream's next version too.
  */
 export async function benchMultiprocess(
   uri: string,
   freshDbName: (prefix: string) => string,
   appendsPerWriter: number,
   counts: readonly number[] = [1, 2, 4, 8],
+  shared = 0,
 ): Promise<MultiprocessPoint[]> {
   const points: MultiprocessPoint[] = [];
   for (const processes of counts) {
-    const dbName = freshDbName(`bench_mp${processes}`);
+    const dbName = freshDbName(`bench_mp${processes}${shared > 0 ? 'hot' : ''}`);
     // The schema first, once: the curve is about appends, not about a fleet's first start.
     const client = await MongoClient.connect(uri);
     try {
@@ -102,7 +114,7 @@ export async function benchMultiprocess(
       await client.close();
     }
     const children = Array.from({ length: processes }, (_, w) =>
-      startWriter(uri, dbName, w, appendsPerWriter),
+      startWriter(uri, dbName, w, appendsPerWriter, shared),
     );
     try {
       await Promise.all(children.map((c) => c.ready));
@@ -124,6 +136,7 @@ export async function benchMultiprocess(
         finds_per_append: per('find'),
         inserts_per_append: per('insert'),
         refused_per_append: per('refused'),
+        timeouts: results.reduce((sum, r) => sum + r.timeouts, 0),
       });
     } finally {
       for (const child of children) child.process.kill('SIGKILL');

@@ -52,6 +52,8 @@ const figures = Object.fromEntries(FIGURE_NAMES.map((n) => [n, null])) as Figure
 const projectionSizes = PROJECTION_SIZES[mode];
 const timeRatio = (a: Measurement, b: Measurement) => round2(a.median_ms / b.median_ms);
 const round2 = (n: number) => Math.round(n * 100) / 100;
+/** Appends each writer process keeps going at a time in the shared-stream figures. */
+const HOT_STREAM_CONCURRENCY = 25;
 const section = (title: string) =>
   console.error(`[bench] ${title} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
 let failed = false;
@@ -171,6 +173,36 @@ try {
       const single = curve.find((p) => p.processes === 1)?.appends_per_s;
       const four = curve.find((p) => p.processes === 4)?.appends_per_s;
       if (single && four) ratios.multiprocess4_vs_single_throughput = round2(four / single);
+
+      section('writers in 1 and 4 processes on one shared stream');
+      const hot = await benchMultiprocess(
+        target.server.uri,
+        (prefix) => target.freshDbName(prefix),
+        perWriter,
+        [1, 4],
+        HOT_STREAM_CONCURRENCY,
+      );
+      for (const point of hot) {
+        rows.push({
+          name: `MongoDB appends from ${point.processes} writer process(es) to one shared stream`,
+          median_ms: point.p50_ms,
+          min_ms: point.p50_ms,
+          max_ms: point.p99_ms,
+          runs: point.appends,
+          events_per_s: point.appends_per_s,
+          note: `${perWriter} single-event appends per process, ${HOT_STREAM_CONCURRENCY} at a time, all to one stream ('any'); median_ms is p50 and max_ms p99 append latency`,
+          details: {
+            p50_ms: point.p50_ms,
+            p99_ms: point.p99_ms,
+            finds_per_append: point.finds_per_append,
+            inserts_per_append: point.inserts_per_append,
+            refused_per_append: point.refused_per_append,
+            timeouts: point.timeouts,
+          },
+        });
+        const key = `hot_stream${point.processes}_appends_per_s` as const;
+        if (key in figures) figures[key as keyof typeof figures] = point.appends_per_s;
+      }
 
       section('repository on MongoDB');
       const mongoStore = new MongoEventStore(client.db(target.freshDbName('bench_repo')));

@@ -35,6 +35,8 @@ export const FIGURE_NAMES = [
   'multiprocess2_appends_per_s',
   'multiprocess4_appends_per_s',
   'multiprocess8_appends_per_s',
+  'hot_stream1_appends_per_s',
+  'hot_stream4_appends_per_s',
 ] as const;
 export type FigureName = (typeof FIGURE_NAMES)[number];
 export type Figures = Record<FigureName, number | null>;

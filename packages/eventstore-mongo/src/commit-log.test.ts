@@ -28,7 +28,14 @@ function fakeCollection() {
         throw Object.assign(new Error('connection reset'), { name: 'MongoNetworkError' });
       }
       for (const doc of batch) {
-        if (docs.some((d) => d._id === doc._id || d.position === doc.position)) {
+        if (
+          docs.some(
+            (d) =>
+              d._id === doc._id ||
+              d.position === doc.position ||
+              (d.aggregate_id === doc.aggregate_id && d.version === doc.version),
+          )
+        ) {
           throw Object.assign(new Error('E11000 duplicate key'), { code: 11000 });
         }
         docs.push(structuredClone(doc));
@@ -203,5 +210,47 @@ describe('CommitLog', () => {
     const error = await log.append(request('denied')).catch((e) => e);
     expect(StoreUnavailableError.isInstance(error), String(error)).toBe(true);
     expect(error.streamId).toBe('denied');
+  });
+  it('appends to one stream waiting at the same time go in one insert, each placed after the one before it', async () => {
+    const fake = fakeCollection();
+    const log = logOn(fake.collection, { appendTimeoutMs: 10_000, maxBatch: 8 });
+    const results = await Promise.all(Array.from({ length: 5 }, () => log.append(request('hot'))));
+    expect(results.map((r) => r.nextExpectedVersion)).toEqual([1, 2, 3, 4, 5]);
+    expect(results.map((r) => r.position)).toEqual([1, 2, 3, 4, 5]);
+    // The first goes at once, on its own; the four that came while it was out go together.
+    expect(fake.inserts()).toBe(2);
+  });
+
+  it('an append that expects a version goes in the round after the one before it on its stream, and sees its result', async () => {
+    const fake = fakeCollection();
+    const log = logOn(fake.collection, { appendTimeoutMs: 10_000, maxBatch: 8 });
+    const [first, second] = await Promise.all([
+      log.append(request('s')),
+      log.append({ ...request('s'), expected: 1 }),
+    ]);
+    expect(first.nextExpectedVersion).toBe(1);
+    expect(second.nextExpectedVersion).toBe(2);
+    expect(fake.inserts()).toBe(2);
+  });
+
+  it('appends placed one after the other behind a commit another writer took land after it, in order and without holes', async () => {
+    const fake = fakeCollection();
+    const log = logOn(fake.collection, { appendTimeoutMs: 10_000, maxBatch: 8 });
+    await log.append(request('hot'));
+    // Another process appends to the stream; this one still knows version 1 as the end.
+    const foreign = buildCommit(
+      'hot',
+      's',
+      [{ eventId: 'f', type: 'T', data: {}, metadata: {} }],
+      2,
+      2,
+      new Date(0),
+    );
+    fake.docs.push(structuredClone(foreign));
+    const results = await Promise.all(Array.from({ length: 3 }, () => log.append(request('hot'))));
+    // Which of them lands first is up to their back-off timers.
+    expect(results.map((r) => r.nextExpectedVersion).sort()).toEqual([3, 4, 5]);
+    expect(fake.docs.map((d) => d.version).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(fake.docs.map((d) => d.position).sort()).toEqual([1, 2, 3, 4, 5]);
   });
 });

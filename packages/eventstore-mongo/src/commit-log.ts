@@ -250,21 +250,27 @@ export class CommitLog {
     }
   }
 
-  /** Oldest first, at most one append per stream: a second one must see the first's result. */
+  /**
+   * Oldest first. A later append to a stream already in the batch goes after it, in the same
+   * ordered insert, only when nothing it decides hangs on the first one's outcome (see
+   * `canFollow`); any other waits for the next round, where it sees the first one's result.
+   */
   #take(): Pending[] {
     const batch: Pending[] = [];
-    const streams = new Set<string>();
+    const chains = new Map<string, Pending[]>();
     for (let i = 0; i < this.#queue.length && batch.length < this.options.maxBatch; ) {
       const p = this.#queue[i]!;
       if (p.state === 'done') {
         this.#queue.splice(i, 1);
         continue;
       }
-      if (streams.has(p.streamId) || (p.solo && batch.length > 0)) {
+      const chain = chains.get(p.streamId);
+      if ((chain && !canFollow(chain, p)) || (p.solo && batch.length > 0)) {
         i++;
         continue;
       }
-      streams.add(p.streamId);
+      if (chain) chain.push(p);
+      else chains.set(p.streamId, [p]);
       p.state = 'working';
       batch.push(p);
       this.#queue.splice(i, 1);
@@ -306,6 +312,14 @@ export class CommitLog {
   async #placeBatch(batch: Pending[]): Promise<void> {
     const needLogEnd =
       this.#knownLogEnd === undefined || this.#logEndStale || batch.some((p) => p.fresh);
+    // The first append of each stream reads (or knows) the stream's end; those after it in
+    // the batch are placed after it. One that must read afresh makes the whole chain read.
+    const chainHeads = new Map<string, Pending>();
+    const freshStreams = new Set<string>();
+    for (const p of batch) {
+      if (!chainHeads.has(p.streamId)) chainHeads.set(p.streamId, p);
+      if (p.fresh) freshStreams.add(p.streamId);
+    }
     let logEnd: number;
     let heads: (Head | null)[];
     let matches: (CommitDocument[] | undefined)[];
@@ -314,15 +328,39 @@ export class CommitLog {
       // outcome is pending), what holds the append's ids or places is read after the stream's
       // end: no older than it, so a conflict it shows is never one our own commit made (or a
       // retry of the same append by another process). Otherwise all in one round trip.
-      const ordered = batch.filter((p) => p.expected !== 'any' && (p.unknown || p.callerIds));
-      const early = new Map<Pending, Promise<CommitDocument[] | undefined>>();
-      for (const p of batch) if (!ordered.includes(p)) early.set(p, this.#readMatches(p));
+      // The appends of one stream that need it share one read.
+      const groups = new Map<string, Pending[]>();
+      for (const p of batch) {
+        if (!needsMatches(p)) continue;
+        const group = groups.get(p.streamId);
+        if (group) group.push(p);
+        else groups.set(p.streamId, [p]);
+      }
+      const early = new Map<string, Promise<CommitDocument[]>>();
+      for (const [streamId, group] of groups) {
+        const ordered = group.some((p) => p.expected !== 'any');
+        if (!ordered) early.set(streamId, this.#readMatches(streamId, group));
+      }
       [logEnd, heads] = await Promise.all([
         needLogEnd ? this.#readLogEnd(this.#knownLogEnd) : this.#knownLogEnd!,
-        Promise.all(batch.map((p) => this.#streamEnd(p))),
+        Promise.all(
+          batch.map((p) =>
+            chainHeads.get(p.streamId) === p
+              ? this.#streamEnd(p, freshStreams.has(p.streamId))
+              : null,
+          ),
+        ),
         ...early.values(),
       ]);
-      matches = await Promise.all(batch.map((p) => early.get(p) ?? this.#readMatches(p)));
+      const found = new Map(
+        await Promise.all(
+          [...groups].map(
+            async ([streamId, group]) =>
+              [streamId, await (early.get(streamId) ?? this.#readMatches(streamId, group))] as const,
+          ),
+        ),
+      );
+      matches = batch.map((p) => (needsMatches(p) ? found.get(p.streamId) : undefined));
     } catch (error) {
       return this.#afterError(batch, error);
     }
@@ -334,9 +372,11 @@ export class CommitLog {
     const placed: { p: Pending; doc: CommitDocument }[] = [];
     let position = logEnd + 1;
     const later: Pending[] = [];
+    const streamHeads = new Map<string, Head | null>();
     for (const [i, p] of batch.entries()) {
+      if (!streamHeads.has(p.streamId)) streamHeads.set(p.streamId, heads[i] ?? null);
       if (p.state === 'done') continue;
-      const decision = this.#decide(p, heads[i] ?? null, matches[i]);
+      const decision = this.#decide(p, streamHeads.get(p.streamId) ?? null, matches[i]);
       if ('result' in decision) this.#resolve(p, decision.result);
       else if ('error' in decision) this.#reject(p, decision.error);
       else if ('later' in decision) {
@@ -347,6 +387,7 @@ export class CommitLog {
         const doc = placeCommit(p.commit, version, position);
         position = doc.last_position + 1;
         placed.push({ p, doc });
+        streamHeads.set(p.streamId, doc);
       }
     }
     if (later.length > 0) this.#later(later, 'transient');
@@ -389,6 +430,7 @@ export class CommitLog {
           written.push(p);
         } else if (i > refused.index) untried.push(p);
         else if (refused.code === 11000 || refused.code === 11001) {
+          this.#forget([p], refused.clashOn);
           this.#later([p], refused.clashOn === 'position' ? 'position' : 'clash');
         } else this.#fail(p, failure);
       }
@@ -430,6 +472,11 @@ export class CommitLog {
     // write-concern error leaves the commit where it may still be rolled back): the next
     // round looks for each commit with a majority read before placing it again.
     for (const { p } of placed) p.unknown = true;
+    if (clash)
+      this.#forget(
+        placed.map((x) => x.p),
+        duplicateKeyIndex(failure),
+      );
     if (
       !clash &&
       !isTransientMongoError(failure) &&
@@ -530,8 +577,8 @@ export class CommitLog {
   }
 
   /** The stream's end: what this process knows when that suffices for the expected version, else a read. */
-  async #streamEnd(p: Pending): Promise<Head | null> {
-    if (!p.fresh && p.ids.length > 0) {
+  async #streamEnd(p: Pending, fresh: boolean): Promise<Head | null> {
+    if (!fresh && p.ids.length > 0) {
       const expected = p.expected;
       // Version 0 is a lower bound of every stream: placing at 1 is safe for a new stream.
       if (expected === 'no_stream' || expected === 0) return null;
@@ -559,19 +606,27 @@ export class CommitLog {
   }
 
   /**
-   * The stream's commits that hold one of the append's ids (the event-id rules), its own
-   * commit (`_id`), or a stream place one of its writes of unknown outcome was sent to.
+   * The stream's commits that hold one of the appends' ids (the event-id rules), their own
+   * commits (`_id`), or a stream place one of their writes of unknown outcome was sent to.
+   * Each append's decision picks out what concerns it.
    */
-  async #readMatches(p: Pending): Promise<CommitDocument[] | undefined> {
-    const any: CommitFilter[] = [];
-    if (p.callerIds && p.ids.length > 0) any.push({ 'events.event_id': { $in: [...p.ids] } });
-    if (p.unknown) {
-      any.push({ _id: p.commit._id });
-      any.push({ version: { $in: [...p.triedVersions] } });
+  async #readMatches(streamId: string, group: readonly Pending[]): Promise<CommitDocument[]> {
+    const eventIds = new Set<string>();
+    const commitIds: CommitDocument['_id'][] = [];
+    const versions = new Set<number>();
+    for (const p of group) {
+      if (p.callerIds) for (const id of p.ids) eventIds.add(id);
+      if (p.unknown) {
+        commitIds.push(p.commit._id);
+        for (const version of p.triedVersions) versions.add(version);
+      }
     }
-    if (any.length === 0) return undefined;
+    const any: CommitFilter[] = [];
+    if (eventIds.size > 0) any.push({ 'events.event_id': { $in: [...eventIds] } });
+    if (commitIds.length > 0) any.push({ _id: { $in: commitIds } });
+    if (versions.size > 0) any.push({ version: { $in: [...versions] } });
     return this.events.find(
-      { aggregate_id: p.streamId, $or: any },
+      { aggregate_id: streamId, $or: any },
       { sort: { version: 1 }, projection: MATCH_FIELDS },
     );
   }
@@ -606,6 +661,16 @@ export class CommitLog {
           ? new AppendOutcomeUnknownError(p.streamId, p.ids, error)
           : new StoreUnavailableError('append', error, p.streamId),
     );
+  }
+
+  /**
+   * What a clash says about the ends this process knows: another writer took the log's next
+   * place, or the stream's, or (an index the error does not name) either. The process's other
+   * appends then read what went stale rather than try a place that is surely taken.
+   */
+  #forget(batch: readonly Pending[], clashOn: DuplicateKeyIndex | undefined): void {
+    if (clashOn !== 'stream_version') this.#logEndStale = true;
+    if (clashOn !== 'position') for (const p of batch) this.#knownStreamEnds.delete(p.streamId);
   }
 
   /**
@@ -647,6 +712,24 @@ export class CommitLog {
       }, delay);
     }
   }
+}
+
+/**
+ * Whether `p` may go in the same ordered insert right after the appends of its stream already
+ * in the batch: it expects `'any'` (so no conflict it could be refused with hangs on whether
+ * the ones before it land), it has events (its result is a place, not the stream's end), and
+ * it shares no event id with them (so the event-id rules, read from the database, see
+ * everything that could hold its ids). A write of unknown outcome may follow too: it is
+ * looked for first, and placed again only with its own `_id`, which cannot be stored twice.
+ */
+function canFollow(chain: readonly Pending[], p: Pending): boolean {
+  if (p.expected !== 'any' || p.ids.length === 0 || p.solo) return false;
+  return chain.every((q) => !q.solo && !p.ids.some((id) => q.idSet.has(id)));
+}
+
+/** Whether deciding `p` takes the commits that may hold its ids or its lost write. */
+function needsMatches(p: Pending): boolean {
+  return (p.callerIds && p.ids.length > 0) || p.unknown;
 }
 
 /** The first refused statement of an ordered insert, when the server answered with write errors. */

@@ -210,10 +210,54 @@ export async function runSchedule(
     });
   }
 
-  // Writers: two loops per process, each a few appends with its own expectations.
+  // Writers: two loops per process, each a few appends with its own expectations, and in
+  // some processes a burst of appends to one stream at once (placed one after the other in
+  // the same insert).
   const attempted: Attempted[] = [];
   let running = 0;
   const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
+  const appendOnce = async (
+    process: number,
+    streamId: string,
+    expected: ExpectedVersion,
+    seen: Map<string, number>,
+  ) => {
+    const events: PreparedEvent[] = Array.from({ length: rng.int(1, 3) }, () => ({
+      eventId: rng.uuid(),
+      type: rng.pick(TYPES),
+      data: { p: process },
+      metadata: {},
+    }));
+    const request: CommitRequest = {
+      streamId,
+      commit: buildCommit(streamId, 's', events, 1, 1, new Date(clock.now())),
+      ids: events.map((e) => e.eventId),
+      callerIds: true,
+      expected,
+    };
+    const record: Attempted = {
+      process,
+      streamId,
+      ids: request.ids as string[],
+      expected,
+      outcome: 'failed',
+      retried: false,
+    };
+    attempted.push(record);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        record.result = await writers[process]!.append(request);
+        record.outcome = 'acknowledged';
+        seen.set(streamId, record.result.nextExpectedVersion);
+      } catch (error) {
+        record.outcome = classify(error);
+        record.error = error;
+      }
+      // An unknown outcome is settled by sending the same events again, as the error says.
+      if (record.outcome !== 'unknown' || attempt > 0) break;
+      record.retried = true;
+    }
+  };
   const writerLoop = async (process: number) => {
     running++;
     const seen = new Map<string, number>();
@@ -221,12 +265,6 @@ export async function runSchedule(
       for (let n = rng.int(1, 3); n > 0; n--) {
         await sleep(rng.int(0, 60));
         const streamId = rng.pick(STREAMS);
-        const events: PreparedEvent[] = Array.from({ length: rng.int(1, 3) }, () => ({
-          eventId: rng.uuid(),
-          type: rng.pick(TYPES),
-          data: { p: process },
-          metadata: {},
-        }));
         const r = rng.next();
         const expected: ExpectedVersion =
           r < 0.45
@@ -236,41 +274,28 @@ export async function runSchedule(
               : r < 0.7
                 ? 'stream_exists'
                 : (seen.get(streamId) ?? 0);
-        const request: CommitRequest = {
-          streamId,
-          commit: buildCommit(streamId, 's', events, 1, 1, new Date(clock.now())),
-          ids: events.map((e) => e.eventId),
-          callerIds: true,
-          expected,
-        };
-        const record: Attempted = {
-          process,
-          streamId,
-          ids: request.ids as string[],
-          expected,
-          outcome: 'failed',
-          retried: false,
-        };
-        attempted.push(record);
-        for (let attempt = 0; attempt < 2; attempt++) {
-          try {
-            record.result = await writers[process]!.append(request);
-            record.outcome = 'acknowledged';
-            seen.set(streamId, record.result.nextExpectedVersion);
-          } catch (error) {
-            record.outcome = classify(error);
-            record.error = error;
-          }
-          // An unknown outcome is settled by sending the same events again, as the error says.
-          if (record.outcome !== 'unknown' || attempt > 0) break;
-          record.retried = true;
-        }
+        await appendOnce(process, streamId, expected, seen);
       }
     } finally {
       running--;
     }
   };
-  const loops = [0, 1, 2].flatMap((p) => [writerLoop(p), writerLoop(p)]);
+  const burst = async (process: number) => {
+    running++;
+    try {
+      await sleep(rng.int(0, 60));
+      const streamId = rng.pick(STREAMS);
+      const seen = new Map<string, number>();
+      await Promise.all(
+        Array.from({ length: rng.int(2, 5) }, () => appendOnce(process, streamId, 'any', seen)),
+      );
+    } finally {
+      running--;
+    }
+  };
+  const loops = [0, 1, 2].flatMap((p) =>
+    rng.chance(0.5) ? [writerLoop(p), writerLoop(p), burst(p)] : [writerLoop(p), writerLoop(p)],
+  );
   await clock.run(() => running === 0, 120_000);
   void loops;
 
