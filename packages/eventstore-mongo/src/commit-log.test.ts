@@ -1,6 +1,7 @@
 import {
   AppendOutcomeUnknownError,
   AppendTimeoutError,
+  ConcurrencyError,
   StoreUnavailableError,
 } from '@flowra/eventstore-core';
 import { type PreparedEvent, systemTimers } from '@flowra/eventstore-core/adapter';
@@ -221,16 +222,58 @@ describe('CommitLog', () => {
     expect(fake.inserts()).toBe(2);
   });
 
-  it('an append that expects a version goes in the round after the one before it on its stream, and sees its result', async () => {
+  it('appends that expect a version are decided right after the ones before them on their stream, in the same round', async () => {
     const fake = fakeCollection();
     const log = logOn(fake.collection, { appendTimeoutMs: 10_000, maxBatch: 8 });
-    const [first, second] = await Promise.all([
-      log.append(request('s')),
+    // The first append goes out on its own; those made while it is out wait for the next round.
+    const warm = log.append(request('x'));
+    const settled = [
+      log.append({ ...request('s'), expected: 'no_stream' }),
       log.append({ ...request('s'), expected: 1 }),
-    ]);
-    expect(first.nextExpectedVersion).toBe(1);
-    expect(second.nextExpectedVersion).toBe(2);
+      log.append({ ...request('s'), expected: 1 }),
+      log.append({ ...request('s'), expected: 'no_stream' }),
+      log.append({ ...request('s'), expected: 'stream_exists' }),
+    ].map((p) => p.catch((e: unknown) => e));
+    await warm;
+    const [first, second, sameAsSecond, late, exists] = await Promise.all(settled);
+    expect(first).toMatchObject({ nextExpectedVersion: 1 });
+    expect(second).toMatchObject({ nextExpectedVersion: 2 });
+    // Refused once the two before them landed: the versions they expected were gone.
+    expect(ConcurrencyError.isInstance(sameAsSecond), String(sameAsSecond)).toBe(true);
+    expect(sameAsSecond).toMatchObject({ expectedVersion: 1, actualVersion: 2 });
+    expect(ConcurrencyError.isInstance(late), String(late)).toBe(true);
+    expect(late).toMatchObject({ expectedVersion: 'no_stream', actualVersion: 2 });
+    expect(exists).toMatchObject({ nextExpectedVersion: 3 });
     expect(fake.inserts()).toBe(2);
+  });
+
+  it('an append decided against an append before it that never lands is decided again', async () => {
+    const fake = fakeCollection();
+    const insert = fake.collection.insertMany.bind(fake.collection);
+    fake.collection.insertMany = async (batch) => {
+      // The server refuses the first commit of the stream for a reason of its own.
+      if (batch[0]?.aggregate_id === 's' && batch[0].events[0]?.event_type === 'Refused') {
+        throw Object.assign(new Error('refused'), {
+          name: 'MongoBulkWriteError',
+          code: 121,
+          writeErrors: [{ index: 0, code: 121, errmsg: 'Document failed validation' }],
+        });
+      }
+      return insert(batch);
+    };
+    const log = logOn(fake.collection, { appendTimeoutMs: 10_000, maxBatch: 8 });
+    const warm = log.append(request('x'));
+    const refused = request('s');
+    refused.commit.events[0]!.event_type = 'Refused';
+    const settled = [
+      log.append({ ...refused, expected: 'no_stream' }),
+      log.append({ ...request('s'), expected: 'no_stream' }),
+    ].map((p) => p.catch((e: unknown) => e));
+    await warm;
+    const [first, second] = await Promise.all(settled);
+    expect(StoreUnavailableError.isInstance(first), String(first)).toBe(true);
+    // Had the first landed, the second would have met a stream that exists.
+    expect(second).toMatchObject({ nextExpectedVersion: 1 });
   });
 
   it('appends placed one after the other behind a commit another writer took land after it, in order and without holes', async () => {

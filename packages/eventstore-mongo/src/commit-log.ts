@@ -152,8 +152,8 @@ export class CommitLog {
   /** Another writer took the place after `#knownLogEnd`: read the end before placing again. */
   #logEndStale = false;
   readonly #knownStreamEnds = new LruCache<string, Head>(10_000);
-  /** How long a round (reads and insert) takes here, smoothed: what back-off is measured in. */
-  #roundMs = 5;
+  /** How long the last rounds (reads and insert) took here: what back-off is measured in. */
+  readonly #roundTimes = new RoundTimes();
   readonly #markWriter: LogMarkWriter | undefined;
 
   constructor(
@@ -251,9 +251,9 @@ export class CommitLog {
   }
 
   /**
-   * Oldest first. A later append to a stream already in the batch goes after it, in the same
-   * ordered insert, only when nothing it decides hangs on the first one's outcome (see
-   * `canFollow`); any other waits for the next round, where it sees the first one's result.
+   * Oldest first. A later append to a stream already in the batch is decided after the ones
+   * before it, as if they had landed (see `canFollow`), so a stream's waiting appends take one
+   * round, not one each.
    */
   #take(): Pending[] {
     const batch: Pending[] = [];
@@ -305,7 +305,7 @@ export class CommitLog {
       await this.#placeBatch(batch);
     } finally {
       const took = this.options.timers.now() - started;
-      this.#roundMs = this.#roundMs * 0.8 + Math.min(took, 5_000) * 0.2;
+      this.#roundTimes.add(took);
     }
   }
 
@@ -314,11 +314,14 @@ export class CommitLog {
       this.#knownLogEnd === undefined || this.#logEndStale || batch.some((p) => p.fresh);
     // The first append of each stream reads (or knows) the stream's end; those after it in
     // the batch are placed after it. One that must read afresh makes the whole chain read.
+    // One that expects a version behind another needs the stream's end as it is, not a
+    // bound this process knows.
     const chainHeads = new Map<string, Pending>();
     const freshStreams = new Set<string>();
     for (const p of batch) {
-      if (!chainHeads.has(p.streamId)) chainHeads.set(p.streamId, p);
-      if (p.fresh) freshStreams.add(p.streamId);
+      const head = chainHeads.get(p.streamId);
+      if (!head) chainHeads.set(p.streamId, p);
+      if (p.fresh || (head && p.expected !== 'any')) freshStreams.add(p.streamId);
     }
     let logEnd: number;
     let heads: (Head | null)[];
@@ -356,7 +359,10 @@ export class CommitLog {
         await Promise.all(
           [...groups].map(
             async ([streamId, group]) =>
-              [streamId, await (early.get(streamId) ?? this.#readMatches(streamId, group))] as const,
+              [
+                streamId,
+                await (early.get(streamId) ?? this.#readMatches(streamId, group)),
+              ] as const,
           ),
         ),
       );
@@ -373,10 +379,18 @@ export class CommitLog {
     let position = logEnd + 1;
     const later: Pending[] = [];
     const streamHeads = new Map<string, Head | null>();
+    // Streams whose end above is where appends placed earlier in this batch would leave it:
+    // an outcome decided against it holds only once they have landed.
+    const projected = new Set<string>();
+    const pendingOnLanding: { p: Pending; decision: Decision }[] = [];
     for (const [i, p] of batch.entries()) {
       if (!streamHeads.has(p.streamId)) streamHeads.set(p.streamId, heads[i] ?? null);
       if (p.state === 'done') continue;
       const decision = this.#decide(p, streamHeads.get(p.streamId) ?? null, matches[i]);
+      if (projected.has(p.streamId) && ('result' in decision || 'error' in decision)) {
+        pendingOnLanding.push({ p, decision });
+        continue;
+      }
       if ('result' in decision) this.#resolve(p, decision.result);
       else if ('error' in decision) this.#reject(p, decision.error);
       else if ('later' in decision) {
@@ -388,6 +402,7 @@ export class CommitLog {
         position = doc.last_position + 1;
         placed.push({ p, doc });
         streamHeads.set(p.streamId, doc);
+        projected.add(p.streamId);
       }
     }
     if (later.length > 0) this.#later(later, 'transient');
@@ -407,6 +422,10 @@ export class CommitLog {
           this.#learn(p.streamId, doc);
           this.#resolve(p, { nextExpectedVersion: doc.last_version, position: doc.last_position });
         }
+        for (const { p, decision } of pendingOnLanding) {
+          if ('result' in decision) this.#resolve(p, decision.result);
+          else if ('error' in decision) this.#reject(p, decision.error);
+        }
         this.options.onCommitted?.();
         return;
       }
@@ -418,6 +437,8 @@ export class CommitLog {
       p.writing = false;
       p.lastError = failure;
     }
+    // Decided against ends that did not come about: decided again next round, as never tried.
+    this.#requeue(pendingOnLanding.map((x) => x.p));
     const refused = writeErrorOf(failure);
     if (refused) {
       // The server refused one commit of the ordered batch: those before it landed (a look-up
@@ -663,6 +684,17 @@ export class CommitLog {
     );
   }
 
+  /** Back in the queue at once, for appends that were not tried (no back-off is owed). */
+  #requeue(batch: readonly Pending[]): void {
+    for (const p of batch) {
+      if (p.state === 'done') continue;
+      p.state = 'queued';
+      p.onFinish = undefined;
+      this.#queue.push(p);
+    }
+    if (batch.length > 0) void this.#drain();
+  }
+
   /**
    * What a clash says about the ends this process knows: another writer took the log's next
    * place, or the stream's, or (an index the error does not name) either. The process's other
@@ -696,7 +728,10 @@ export class CommitLog {
         // Writers that lost a place to each other spread out over a few rounds' time, so the
         // next try is less likely to collide again; the winner is not slowed.
         p.clashes++;
-        delay = this.options.timers.random() * this.#roundMs * Math.min(2 ** (p.clashes - 1), 8);
+        delay =
+          this.options.timers.random() *
+          this.#roundTimes.typical() *
+          Math.min(2 ** (p.clashes - 1), 8);
       } else {
         p.failures++;
         delay =
@@ -715,15 +750,38 @@ export class CommitLog {
 }
 
 /**
- * Whether `p` may go in the same ordered insert right after the appends of its stream already
- * in the batch: it expects `'any'` (so no conflict it could be refused with hangs on whether
- * the ones before it land), it has events (its result is a place, not the stream's end), and
- * it shares no event id with them (so the event-id rules, read from the database, see
- * everything that could hold its ids). A write of unknown outcome may follow too: it is
- * looked for first, and placed again only with its own `_id`, which cannot be stored twice.
+ * The typical time of a round lately: the median of the last ones. A mean would let the odd
+ * round that stalls (a server pausing, a lock waited for) stretch every back-off after it,
+ * and back-offs of several rounds' time stretched so hold up the writers that lost far longer
+ * than the next free place does.
+ */
+class RoundTimes {
+  readonly #times: number[] = [5];
+  #next = 0;
+
+  add(ms: number): void {
+    if (this.#times.length < 15) this.#times.push(ms);
+    else this.#times[this.#next] = ms;
+    this.#next = (this.#next + 1) % 15;
+  }
+
+  typical(): number {
+    const sorted = [...this.#times].sort((a, b) => a - b);
+    return sorted[sorted.length >> 1]!;
+  }
+}
+
+/**
+ * Whether `p` may be decided in the same round right after the appends of its stream already
+ * in the batch, against the end they would leave: placed behind them in the same ordered
+ * insert (tried only if they land first), or refused or answered once they have landed (and
+ * decided again next round if they do not). It must share no event id with them, so the
+ * event-id rules, read from the database, see everything that could hold its ids. A write of
+ * unknown outcome may follow too: it is looked for first, and placed again only with its own
+ * `_id`, which cannot be stored twice.
  */
 function canFollow(chain: readonly Pending[], p: Pending): boolean {
-  if (p.expected !== 'any' || p.ids.length === 0 || p.solo) return false;
+  if (p.solo) return false;
   return chain.every((q) => !q.solo && !p.ids.some((id) => q.idSet.has(id)));
 }
 

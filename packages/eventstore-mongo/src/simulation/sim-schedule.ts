@@ -211,8 +211,8 @@ export async function runSchedule(
   }
 
   // Writers: two loops per process, each a few appends with its own expectations, and in
-  // some processes a burst of appends to one stream at once (placed one after the other in
-  // the same insert).
+  // some processes a burst of appends to one stream at once (decided one after the other in
+  // the same round).
   const attempted: Attempted[] = [];
   let running = 0;
   const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
@@ -286,8 +286,15 @@ export async function runSchedule(
       await sleep(rng.int(0, 60));
       const streamId = rng.pick(STREAMS);
       const seen = new Map<string, number>();
+      // Mostly 'any'; the others are decided against where the ones before them would leave it.
+      const expectation = (): ExpectedVersion => {
+        const r = rng.next();
+        return r < 0.5 ? 'any' : r < 0.65 ? 'no_stream' : r < 0.8 ? 'stream_exists' : rng.int(0, 4);
+      };
       await Promise.all(
-        Array.from({ length: rng.int(2, 5) }, () => appendOnce(process, streamId, 'any', seen)),
+        Array.from({ length: rng.int(2, 5) }, () =>
+          appendOnce(process, streamId, expectation(), seen),
+        ),
       );
     } finally {
       running--;
@@ -425,6 +432,13 @@ function checkAppends(
       }
       const commits = new Set(stored.map((copies) => copies[0]!.commit));
       if (commits.size !== 1) violations.push(`${what}: its events are split across commits`);
+      const first = stored[0]![0]!.version;
+      const met =
+        a.expected === 'any' ||
+        (a.expected === 'no_stream' && first === 1) ||
+        (a.expected === 'stream_exists' && first > 1) ||
+        (typeof a.expected === 'number' && first === a.expected + 1);
+      if (!met) violations.push(`${what}: acknowledged, but stored from version ${first}`);
     } else if (['conflict', 'duplicate', 'not-written'].includes(a.outcome) && !a.retried) {
       if (stored.some((copies) => copies.length > 0)) {
         violations.push(`${what}: refused (${String(a.error)}) yet stored`);
