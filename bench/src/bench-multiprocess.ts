@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { MongoEventStore } from '@flowra/eventstore-mongo';
 import { MongoClient } from 'mongodb';
+import type { Measurement } from './measurement.js';
 
 const tsx = createRequire(import.meta.url).resolve('tsx');
 
@@ -143,4 +144,25 @@ export async function benchMultiprocess(
     }
   }
   return points;
+}
+
+/** A curve point as a results row: median_ms is the p50 and max_ms the p99 append latency. */
+export function multiprocessRow(point: MultiprocessPoint, name: string, what: string): Measurement {
+  return {
+    name,
+    median_ms: point.p50_ms,
+    min_ms: point.p50_ms,
+    max_ms: point.p99_ms,
+    runs: point.appends,
+    events_per_s: point.appends_per_s,
+    note: `${what}; median_ms is p50 and max_ms p99 append latency`,
+    details: {
+      p50_ms: point.p50_ms,
+      p99_ms: point.p99_ms,
+      finds_per_append: point.finds_per_append,
+      inserts_per_append: point.inserts_per_append,
+      refused_per_append: point.refused_per_append,
+      timeouts: point.timeouts,
+    },
+  };
 }

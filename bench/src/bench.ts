@@ -9,7 +9,7 @@ import { readArgs } from './cli-args.js';
 import { benchConcurrency, CONCURRENCY_SIZES } from './bench-concurrency.js';
 import { benchInMemory, IN_MEMORY_SIZES } from './bench-in-memory.js';
 import { benchMongoVsRaw, MONGO_SIZES } from './bench-mongo-vs-raw.js';
-import { benchMultiprocess } from './bench-multiprocess.js';
+import { benchMultiprocess, multiprocessRow } from './bench-multiprocess.js';
 import {
   benchProjectionsInMemory,
   benchProjectionsMongo,
@@ -151,22 +151,13 @@ try {
         perWriter,
       );
       for (const point of curve) {
-        rows.push({
-          name: `MongoDB appends from ${point.processes} writer process(es)`,
-          median_ms: point.p50_ms,
-          min_ms: point.p50_ms,
-          max_ms: point.p99_ms,
-          runs: point.appends,
-          events_per_s: point.appends_per_s,
-          note: `${perWriter} single-event appends per process to streams of its own; median_ms is p50 and max_ms p99 append latency`,
-          details: {
-            p50_ms: point.p50_ms,
-            p99_ms: point.p99_ms,
-            finds_per_append: point.finds_per_append,
-            inserts_per_append: point.inserts_per_append,
-            refused_per_append: point.refused_per_append,
-          },
-        });
+        rows.push(
+          multiprocessRow(
+            point,
+            `MongoDB appends from ${point.processes} writer process(es)`,
+            `${perWriter} single-event appends per process to streams of its own`,
+          ),
+        );
         const key = `multiprocess${point.processes}_appends_per_s` as const;
         if (key in figures) figures[key as keyof typeof figures] = point.appends_per_s;
       }
@@ -183,23 +174,13 @@ try {
         HOT_STREAM_CONCURRENCY,
       );
       for (const point of hot) {
-        rows.push({
-          name: `MongoDB appends from ${point.processes} writer process(es) to one shared stream`,
-          median_ms: point.p50_ms,
-          min_ms: point.p50_ms,
-          max_ms: point.p99_ms,
-          runs: point.appends,
-          events_per_s: point.appends_per_s,
-          note: `${perWriter} single-event appends per process, ${HOT_STREAM_CONCURRENCY} at a time, all to one stream ('any'); median_ms is p50 and max_ms p99 append latency`,
-          details: {
-            p50_ms: point.p50_ms,
-            p99_ms: point.p99_ms,
-            finds_per_append: point.finds_per_append,
-            inserts_per_append: point.inserts_per_append,
-            refused_per_append: point.refused_per_append,
-            timeouts: point.timeouts,
-          },
-        });
+        rows.push(
+          multiprocessRow(
+            point,
+            `MongoDB appends from ${point.processes} writer process(es) to one shared stream`,
+            `${perWriter} single-event appends per process, ${HOT_STREAM_CONCURRENCY} at a time, all to one stream ('any')`,
+          ),
+        );
         const key = `hot_stream${point.processes}_appends_per_s` as const;
         if (key in figures) figures[key as keyof typeof figures] = point.appends_per_s;
       }
