@@ -252,25 +252,31 @@ export class CommitLog {
 
   /**
    * Oldest first. A later append to a stream already in the batch is decided after the ones
-   * before it, as if they had landed (see `canFollow`), so a stream's waiting appends take one
-   * round, not one each.
+   * before it, against the end they would leave: placed behind them in the same ordered insert
+   * (tried only if they land first), or refused or answered once they have landed (and decided
+   * again next round if they do not). So a stream's waiting appends take one round, not one
+   * each. One that shares an event id with them waits for the next round, so the event-id
+   * rules, read from the database, see everything that could hold its ids. A write of unknown
+   * outcome may follow too: it is looked for first, and placed again only with its own `_id`,
+   * which cannot be stored twice. An append in a batch of its own (`solo`) is taken alone.
    */
   #take(): Pending[] {
     const batch: Pending[] = [];
-    const chains = new Map<string, Pending[]>();
+    /** The event ids of each stream's appends taken so far. */
+    const taken = new Map<string, Set<string>>();
     for (let i = 0; i < this.#queue.length && batch.length < this.options.maxBatch; ) {
       const p = this.#queue[i]!;
       if (p.state === 'done') {
         this.#queue.splice(i, 1);
         continue;
       }
-      const chain = chains.get(p.streamId);
-      if ((chain && !canFollow(chain, p)) || (p.solo && batch.length > 0)) {
+      const ids = taken.get(p.streamId);
+      if ((p.solo && batch.length > 0) || (ids && p.ids.some((id) => ids.has(id)))) {
         i++;
         continue;
       }
-      if (chain) chain.push(p);
-      else chains.set(p.streamId, [p]);
+      if (ids) for (const id of p.ids) ids.add(id);
+      else taken.set(p.streamId, new Set(p.ids));
       p.state = 'working';
       batch.push(p);
       this.#queue.splice(i, 1);
@@ -769,20 +775,6 @@ class RoundTimes {
     const sorted = [...this.#times].sort((a, b) => a - b);
     return sorted[sorted.length >> 1]!;
   }
-}
-
-/**
- * Whether `p` may be decided in the same round right after the appends of its stream already
- * in the batch, against the end they would leave: placed behind them in the same ordered
- * insert (tried only if they land first), or refused or answered once they have landed (and
- * decided again next round if they do not). It must share no event id with them, so the
- * event-id rules, read from the database, see everything that could hold its ids. A write of
- * unknown outcome may follow too: it is looked for first, and placed again only with its own
- * `_id`, which cannot be stored twice.
- */
-function canFollow(chain: readonly Pending[], p: Pending): boolean {
-  if (p.solo) return false;
-  return chain.every((q) => !q.solo && !p.ids.some((id) => q.idSet.has(id)));
 }
 
 /** Whether deciding `p` takes the commits that may hold its ids or its lost write. */

@@ -1,4 +1,5 @@
 import type { Db, ReadConcernLevel, WriteConcernSettings } from 'mongodb';
+import { upsertRacing } from './mongo-errors.js';
 
 /**
  * The highest log position a commit of this log was acknowledged at, kept apart from the
@@ -47,17 +48,13 @@ export function driverLogMark(
       // Only a lower mark matches; with none, the upsert inserts one.
       const filter = { _id, position: { $lt: position } };
       const update = { $set: { position } };
-      try {
-        await writers.updateOne(filter, update, {
-          upsert: true,
-          writeConcern: concerns.writeConcern,
-        });
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== 11000) throw error;
-        // The upsert met the mark's key: a mark at or above `position`, or another process's
-        // first mark inserted at the same moment, which this raises if it is lower.
-        await writers.updateOne(filter, update, { writeConcern: concerns.writeConcern });
-      }
+      // Meeting the mark's key: a mark at or above `position`, or another process's first mark
+      // inserted at the same moment, which the update without upsert raises if it is lower.
+      await upsertRacing(
+        () =>
+          writers.updateOne(filter, update, { upsert: true, writeConcern: concerns.writeConcern }),
+        () => writers.updateOne(filter, update, { writeConcern: concerns.writeConcern }),
+      );
     },
   };
 }

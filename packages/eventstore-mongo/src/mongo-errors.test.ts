@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CommitTooLargeError, duplicateKeyIndex, isTransientMongoError } from './mongo-errors.js';
+import {
+  CommitTooLargeError,
+  duplicateKeyIndex,
+  isTransientMongoError,
+  upsertRacing,
+} from './mongo-errors.js';
 
 describe('mongo error classification', () => {
   it('tells which unique index refused a write', () => {
@@ -64,5 +69,36 @@ describe('mongo error classification', () => {
     expect(e.message).toContain("events[1] ('Big', id)");
     expect(CommitTooLargeError.isInstance(e)).toBe(true);
     expect(CommitTooLargeError.isInstance(new Error())).toBe(false);
+  });
+
+  it('writes once more after an upsert that met a duplicate key, and only then', async () => {
+    const calls: string[] = [];
+    const duplicate = Object.assign(new Error('E11000'), { code: 11000 });
+    let first = true;
+    const upsert = async () => {
+      calls.push('upsert');
+      if (first) {
+        first = false;
+        throw duplicate;
+      }
+    };
+    await upsertRacing(upsert);
+    expect(calls).toEqual(['upsert', 'upsert']);
+    calls.length = 0;
+    first = true;
+    await upsertRacing(upsert, async () => void calls.push('again'));
+    expect(calls).toEqual(['upsert', 'again']);
+    const denied = Object.assign(new Error('not authorized'), { code: 13 });
+    await expect(
+      upsertRacing(async () => {
+        throw denied;
+      }),
+    ).rejects.toBe(denied);
+    // A second duplicate is the caller's to see, not a loop.
+    await expect(
+      upsertRacing(async () => {
+        throw duplicate;
+      }),
+    ).rejects.toBe(duplicate);
   });
 });

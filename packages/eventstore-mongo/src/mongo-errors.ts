@@ -110,3 +110,22 @@ export class CommitTooLargeError extends FlowraError {
     return FlowraError.hasName(value, 'CommitTooLargeError');
   }
 }
+
+/**
+ * An upsert that several processes may send for the same key at once. MongoDB retries the one
+ * whose insert meets the other's itself; other servers (FerretDB) report a duplicate key. The
+ * document exists then, so `again` (by default the same upsert) writes once more. A filter
+ * that matches only some documents (a conditional raise) also meets the key when it does not
+ * match: `again` is then the same update without upsert.
+ */
+export async function upsertRacing(
+  upsert: () => Promise<unknown>,
+  again: () => Promise<unknown> = upsert,
+): Promise<void> {
+  try {
+    await upsert();
+  } catch (error) {
+    if ((error as MongoLikeError | null)?.code !== 11000) throw error;
+    await again();
+  }
+}

@@ -1,5 +1,6 @@
 import { type SchemaProblem, StoreSchemaError } from '@flowra/eventstore-core';
 import type { CreateIndexesOptions, Db, Document, IndexSpecification } from 'mongodb';
+import { upsertRacing } from './mongo-errors.js';
 
 export interface CollectionNames {
   events: string;
@@ -381,14 +382,8 @@ export async function migrate(db: Db, options: MigrateOptions = {}): Promise<Mig
         },
         { upsert: true },
       );
-    try {
-      await write();
-    } catch (error) {
-      // Processes migrating at once: another's upsert inserted the record first (MongoDB
-      // retries such an upsert itself, FerretDB does not); it exists now, so update it.
-      if (codeOf(error) !== 11000) throw error;
-      await write();
-    }
+    // Processes migrating at once: another's upsert may insert the record first.
+    await upsertRacing(write);
   }
   if (problems.length > 0) throw new StoreSchemaError(problems, SCHEMA_FIX);
 
