@@ -370,19 +370,37 @@ describeMongo('MongoEventStore specifics', (mongo) => {
     }
   });
 
-  it("the log's mark only rises, also when processes raise it at the same moment", async () => {
+  const markConcerns = { readConcern: 'majority', writeConcern: { w: 'majority' } } as const;
+  const markNames = { meta: 'events_meta', events: 'events' };
+
+  it("the log's mark only rises", async () => {
     const { db } = await mongo.freshDb('logmark');
-    const concerns = { readConcern: 'majority', writeConcern: { w: 'majority' } } as const;
-    const names = { meta: 'events_meta', events: 'events' };
-    const mark = driverLogMark(db, names, concerns);
+    const mark = driverLogMark(db, markNames, markConcerns);
     expect(await mark.read()).toBe(0);
-    await Promise.all([5, 9, 7].map((p) => driverLogMark(db, names, concerns).raise(p)));
+    await mark.raise(9);
     expect(await mark.read()).toBe(9);
     await mark.raise(3);
     expect(await mark.read()).toBe(9);
     await mark.raise(12);
     expect(await mark.read()).toBe(12);
   });
+
+  // The raise is one conditional update: a server that reads, then writes, lets a lower racer
+  // overwrite a higher one. That is the server's fault, not the mark's, so it is not run there.
+  it.skipIf(mongo.skipUnless('atomicUpdates').skip)(
+    "the log's mark only rises when processes raise it at the same moment, the first mark included",
+    async () => {
+      const { db } = await mongo.freshDb('logmarkrace');
+      const mark = driverLogMark(db, markNames, markConcerns);
+      // No mark yet: the racers' upserts meet each other's first insert.
+      await Promise.all([5, 9, 7].map((p) => driverLogMark(db, markNames, markConcerns).raise(p)));
+      expect(await mark.read()).toBe(9);
+      await Promise.all(
+        [14, 11, 20, 13].map((p) => driverLogMark(db, markNames, markConcerns).raise(p)),
+      );
+      expect(await mark.read()).toBe(20);
+    },
+  );
 
   it('a stream missing a commit removed by hand fails its reads naming the versions, rather than folding without them', async () => {
     const { db } = await mongo.freshDb('streamhole');
