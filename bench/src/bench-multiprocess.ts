@@ -5,7 +5,7 @@ import { MongoEventStore } from '@flowra/eventstore-mongo';
 import { MongoClient } from 'mongodb';
 import type { Measurement } from './measurement.js';
 
-const tsx = createRequire(import.meta.url).resolve('tsx');
+export const tsx = createRequire(import.meta.url).resolve('tsx');
 
 export interface MultiprocessPoint {
   processes: number;
@@ -22,11 +22,18 @@ export interface MultiprocessPoint {
   timeouts: number;
 }
 
+/** Server commands sent while the clock ran (see `CommandTally`). */
+export interface Commands {
+  find: number;
+  insert: number;
+  refused: number;
+}
+
 interface WriterResult {
   latencies: number[];
   ms: number;
   timeouts: number;
-  commands: { find: number; insert: number; refused: number };
+  commands: Commands;
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -34,10 +41,66 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-interface Child {
+/** A point of a curve from every writer's latencies and the commands of all of them. */
+export function curvePoint(
+  processes: number,
+  latenciesPerWriter: readonly (readonly number[])[],
+  commands: Commands,
+  timeouts: number,
+  wallMs: number,
+): MultiprocessPoint {
+  const latencies = latenciesPerWriter.flat().sort((a, b) => a - b);
+  const per = (n: number) => Math.round((n / latencies.length) * 100) / 100;
+  return {
+    processes,
+    appends: latencies.length,
+    appends_per_s: Math.round((latencies.length / wallMs) * 1000),
+    p50_ms: Math.round(quantile(latencies, 0.5) * 10) / 10,
+    p99_ms: Math.round(quantile(latencies, 0.99) * 10) / 10,
+    finds_per_append: per(commands.find),
+    inserts_per_append: per(commands.insert),
+    refused_per_append: per(commands.refused),
+    timeouts,
+  };
+}
+
+interface Child<T> {
   process: ChildProcess;
   ready: Promise<void>;
-  done: Promise<WriterResult>;
+  done: Promise<T>;
+}
+
+/**
+ * The promises of a writer process: ready once it says so, done with its result, and both
+ * rejected (naming the writer and the end of its stderr) when it exits otherwise.
+ */
+export function watchWriter<T>(
+  child: ChildProcess,
+  name: string,
+): Child<T> & { markReady(): void; markDone(result: T): void } {
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    stderr = (stderr + d).slice(-2_000);
+  });
+  let markReady: () => void = () => {};
+  let markDone: (result: T) => void = () => {};
+  let failed: (error: Error) => void = () => {};
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    failed = reject;
+  });
+  const done = new Promise<T>((resolve, reject) => {
+    markDone = resolve;
+    const previous = failed;
+    failed = (error) => {
+      previous(error);
+      reject(error);
+    };
+  });
+  child.on('exit', (code) => {
+    if (code !== 0) failed(new Error(`${name} exited with ${code}: ${stderr}`));
+  });
+  return { process: child, ready, done, markReady, markDone };
 }
 
 function startWriter(
@@ -46,7 +109,7 @@ function startWriter(
   writer: number,
   appends: number,
   shared: number,
-): Child {
+): Child<WriterResult> {
   const child = spawn(
     process.execPath,
     [
@@ -61,34 +124,13 @@ function startWriter(
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    stderr = (stderr + d).slice(-2_000);
-  });
-  let ready: () => void = () => {};
-  let done: (value: WriterResult) => void = () => {};
-  let failed: (error: Error) => void = () => {};
-  const readyP = new Promise<void>((resolve, reject) => {
-    ready = resolve;
-    failed = reject;
-  });
-  const doneP = new Promise<WriterResult>((resolve, reject) => {
-    done = resolve;
-    const previous = failed;
-    failed = (error) => {
-      previous(error);
-      reject(error);
-    };
-  });
+  const watched = watchWriter<WriterResult>(child, `writer ${writer}`);
   createInterface({ input: child.stdout! }).on('line', (line) => {
     const message = JSON.parse(line) as { t: string } & WriterResult;
-    if (message.t === 'ready') ready();
-    if (message.t === 'done') done(message);
+    if (message.t === 'ready') watched.markReady();
+    if (message.t === 'done') watched.markDone(message);
   });
-  child.on('exit', (code) => {
-    if (code !== 0) failed(new Error(`writer ${writer} exited with ${code}: ${stderr}`));
-  });
-  return { process: child, ready: readyP, done: doneP };
+  return watched;
 }
 
 /**
@@ -123,22 +165,16 @@ export async function benchMultiprocess(
       for (const child of children) child.process.stdin!.write('go\n');
       const results = await Promise.all(children.map((c) => c.done));
       const wall = performance.now() - started;
-      const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
-      const per = (key: keyof WriterResult['commands']) =>
-        Math.round(
-          (results.reduce((sum, r) => sum + r.commands[key], 0) / latencies.length) * 100,
-        ) / 100;
-      points.push({
-        processes,
-        appends: latencies.length,
-        appends_per_s: Math.round((latencies.length / wall) * 1000),
-        p50_ms: Math.round(quantile(latencies, 0.5) * 10) / 10,
-        p99_ms: Math.round(quantile(latencies, 0.99) * 10) / 10,
-        finds_per_append: per('find'),
-        inserts_per_append: per('insert'),
-        refused_per_append: per('refused'),
-        timeouts: results.reduce((sum, r) => sum + r.timeouts, 0),
-      });
+      const total = (key: keyof Commands) => results.reduce((sum, r) => sum + r.commands[key], 0);
+      points.push(
+        curvePoint(
+          processes,
+          results.map((r) => r.latencies),
+          { find: total('find'), insert: total('insert'), refused: total('refused') },
+          results.reduce((sum, r) => sum + r.timeouts, 0),
+          wall,
+        ),
+      );
     } finally {
       for (const child of children) child.process.kill('SIGKILL');
     }

@@ -9,7 +9,11 @@ import { readArgs } from './cli-args.js';
 import { benchConcurrency, CONCURRENCY_SIZES } from './bench-concurrency.js';
 import { benchInMemory, IN_MEMORY_SIZES } from './bench-in-memory.js';
 import { benchMongoVsRaw, MONGO_SIZES } from './bench-mongo-vs-raw.js';
-import { benchMultiprocess, multiprocessRow } from './bench-multiprocess.js';
+import {
+  benchMultiprocess,
+  type MultiprocessPoint,
+  multiprocessRow,
+} from './bench-multiprocess.js';
 import {
   benchProjectionsInMemory,
   benchProjectionsMongo,
@@ -17,6 +21,7 @@ import {
   PROJECTION_SIZES,
 } from './bench-projections.js';
 import { benchRepository, type RepositoryResult } from './bench-repository.js';
+import { benchSequenced } from './bench-sequenced.js';
 import { benchTelemetryInMemory, benchTelemetryMongo } from './bench-telemetry.js';
 import type { Measurement } from './measurement.js';
 import { startMongoTarget } from './mongo-target.js';
@@ -40,7 +45,7 @@ const rows: Measurement[] = [];
 const notes: string[] = [
   'memory_small_append100_vs_floor: CPU time of the in-memory store appending the small { text, n, at } events (validated, copied, frozen, ids made, versions checked) over an isolating floor written for exactly that shape (a copy of the data and its Date, frozen, in a frozen record on the log and stream arrays, nothing else), run in turn: how far the store is from the least any isolating store must do. The events/s of the floor row say what 1,000,000 events/s means on the machine at hand.',
   "cpu_load1000_adapter_vs_driver_same_documents: CPU time of the adapter's getEvents over the driver alone reading the same commit documents with the same projection (find, sort, toArray; nothing decoded): the server sends both the same bytes, so this is what the adapter itself adds. cpu_load1000_adapter_vs_raw compares with one document per event in a shape of the baseline's own, and on a server that ignores projections (jongodb) the adapter's shape brings every stored field.",
-  'cpu_*_adapter_vs_raw: CPU time of this process (process.cpuUsage, user + system) of the adapter over the raw driver doing the same work on the same server, run in turn (ABBA) and taken as the median of the per-pair ratios: what the adapter costs the client, whatever the server takes. multiprocess4_vs_single_throughput is appends/s of 4 writer processes together over 1 (each with its own client, on streams of its own).',
+  'cpu_*_adapter_vs_raw: CPU time of this process (process.cpuUsage, user + system) of the adapter over the raw driver doing the same work on the same server, run in turn (ABBA) and taken as the median of the per-pair ratios: what the adapter costs the client, whatever the server takes. multiprocess4_vs_single_throughput is appends/s of 4 writer processes together over 1 (each with its own client, on streams of its own). sequenced4_vs_single_throughput is appends/s of 4 writer processes that send their appends over IPC to one process placing them all through one store (design A of docs/scaling.md as a prototype: no lease, no failover) over the same single writer process appending itself.',
   'Ratios *_adapter_vs_raw and load10k_snapshot_vs_replay are median time of the first over the second (below 1: the first is faster); concurrent8_adapter_vs_raw_throughput is appends/s of the adapter over the raw driver (above 1: the adapter is faster).',
   "projection_apply_vs_raw_bulkwrite is median time of our ProjectionRunner (fresh projection, start() to waitFor(head), into a MongoReadModelStore) over the raw driver reading the same commits with one cursor and writing the same per-stream documents with bulkWrite upserts, per 500 events; the runner also reads each batch's documents first, writes conditionally and moves a fenced checkpoint, which the baseline does not.",
   'cpu_otel_off_*_vs_uninstrumented: CPU time of in-memory appends through the instrumented append() with no OpenTelemetry SDK registered over the same appends through appendSync() (what append() was before the instrumentation), same process. cpu_otel_sdk_*_vs_off: with an SDK registered (every span sampled, BatchSpanProcessor to an exporter that drops them, metrics aggregated, async-hooks context) over no SDK.',
@@ -57,6 +62,23 @@ const HOT_STREAM_CONCURRENCY = 25;
 const section = (title: string) =>
   console.error(`[bench] ${title} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
 let failed = false;
+
+/** A curve's rows, and its points' appends/s as figures `<figure><processes>_appends_per_s`. */
+function addCurve(
+  points: readonly MultiprocessPoint[],
+  figure: 'multiprocess' | 'sequenced' | 'hot_stream',
+  label: string,
+  what: string,
+): void {
+  for (const point of points) {
+    const processes = point.processes;
+    rows.push(
+      multiprocessRow(point, `MongoDB appends from ${processes} writer process(es)${label}`, what),
+    );
+    const key = `${figure}${processes}_appends_per_s`;
+    if (key in figures) figures[key as keyof Figures] = point.appends_per_s;
+  }
+}
 
 console.error(`[bench] mode ${mode}, node ${process.version}`);
 let server = 'in-memory';
@@ -150,20 +172,32 @@ try {
         (prefix) => target.freshDbName(prefix),
         perWriter,
       );
-      for (const point of curve) {
-        rows.push(
-          multiprocessRow(
-            point,
-            `MongoDB appends from ${point.processes} writer process(es)`,
-            `${perWriter} single-event appends per process to streams of its own`,
-          ),
-        );
-        const key = `multiprocess${point.processes}_appends_per_s` as const;
-        if (key in figures) figures[key as keyof typeof figures] = point.appends_per_s;
-      }
+      addCurve(
+        curve,
+        'multiprocess',
+        '',
+        `${perWriter} single-event appends per process to streams of its own`,
+      );
       const single = curve.find((p) => p.processes === 1)?.appends_per_s;
       const four = curve.find((p) => p.processes === 4)?.appends_per_s;
       if (single && four) ratios.multiprocess4_vs_single_throughput = round2(four / single);
+
+      section('writers in 1, 2, 4 and 8 processes through one sequencer (design A prototype)');
+      const sequenced = await benchSequenced(
+        target.server.uri,
+        (prefix) => target.freshDbName(prefix),
+        perWriter,
+      );
+      addCurve(
+        sequenced,
+        'sequenced',
+        ' through one sequencer',
+        `${perWriter} single-event appends per process to streams of its own, sent over IPC to one process that places them all through one store (design A of docs/scaling.md, no lease)`,
+      );
+      const sequencedFour = sequenced.find((p) => p.processes === 4)?.appends_per_s;
+      if (single && sequencedFour) {
+        ratios.sequenced4_vs_single_throughput = round2(sequencedFour / single);
+      }
 
       section('writers in 1 and 4 processes on one shared stream');
       const hot = await benchMultiprocess(
@@ -173,17 +207,12 @@ try {
         [1, 4],
         HOT_STREAM_CONCURRENCY,
       );
-      for (const point of hot) {
-        rows.push(
-          multiprocessRow(
-            point,
-            `MongoDB appends from ${point.processes} writer process(es) to one shared stream`,
-            `${perWriter} single-event appends per process, ${HOT_STREAM_CONCURRENCY} at a time, all to one stream ('any')`,
-          ),
-        );
-        const key = `hot_stream${point.processes}_appends_per_s` as const;
-        if (key in figures) figures[key as keyof typeof figures] = point.appends_per_s;
-      }
+      addCurve(
+        hot,
+        'hot_stream',
+        ' to one shared stream',
+        `${perWriter} single-event appends per process, ${HOT_STREAM_CONCURRENCY} at a time, all to one stream ('any')`,
+      );
 
       section('repository on MongoDB');
       const mongoStore = new MongoEventStore(client.db(target.freshDbName('bench_repo')));

@@ -30,3 +30,33 @@ export class DuplicateKeyCounter {
     this.#client.off('commandFailed', this.#failed);
   }
 }
+
+/**
+ * Finds, inserts and refused inserts a client sends while `counting` is on: what placing
+ * commits costs per append, whoever places them. Needs a client created with
+ * `monitorCommands: true`.
+ */
+export class CommandTally {
+  readonly commands = { find: 0, insert: 0, refused: 0 };
+  counting = false;
+
+  constructor(client: MongoClient) {
+    client.on('commandSucceeded', (event) => {
+      if (!this.counting) return;
+      if (event.commandName === 'find') this.commands.find++;
+      if (event.commandName === 'insert') {
+        this.commands.insert++;
+        const reply = event.reply as { writeErrors?: { code?: number }[] } | undefined;
+        if (reply?.writeErrors?.some((e) => e.code === 11000)) this.commands.refused++;
+      }
+    });
+    client.on('commandFailed', (event) => {
+      if (!this.counting) return;
+      if (event.commandName === 'find') this.commands.find++;
+      if (event.commandName === 'insert') {
+        this.commands.insert++;
+        if ((event.failure as { code?: unknown }).code === 11000) this.commands.refused++;
+      }
+    });
+  }
+}

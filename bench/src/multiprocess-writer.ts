@@ -10,6 +10,7 @@
 import { AppendTimeoutError } from '@flowra/eventstore-core';
 import { MongoEventStore } from '@flowra/eventstore-mongo';
 import { MongoClient } from 'mongodb';
+import { CommandTally } from './command-counter.js';
 
 const [uri, dbName, writerText, appendsText, sharedText] = process.argv.slice(2);
 const writer = Number(writerText);
@@ -18,25 +19,7 @@ const shared = Number(sharedText ?? 0);
 const client = await MongoClient.connect(uri!, { monitorCommands: true });
 const store = new MongoEventStore(client.db(dbName));
 // Server commands per append: what losing the race for the log's next position costs.
-const commands = { find: 0, insert: 0, refused: 0 };
-let counting = false;
-client.on('commandSucceeded', (event) => {
-  if (!counting) return;
-  if (event.commandName === 'find') commands.find++;
-  if (event.commandName === 'insert') {
-    commands.insert++;
-    const errors = (event.reply as { writeErrors?: { code?: number }[] } | undefined)?.writeErrors;
-    if (errors?.some((e) => e.code === 11000)) commands.refused++;
-  }
-});
-client.on('commandFailed', (event) => {
-  if (!counting) return;
-  if (event.commandName === 'find') commands.find++;
-  if (event.commandName === 'insert') {
-    commands.insert++;
-    if ((event.failure as { code?: unknown }).code === 11000) commands.refused++;
-  }
-});
+const tally = new CommandTally(client);
 // Schema and connection pool warm before the clock starts.
 await store.append(`w${writer}-warm`, [{ type: 'Warm', data: {} }]);
 process.stdout.write(`${JSON.stringify({ t: 'ready' })}\n`);
@@ -44,7 +27,7 @@ await new Promise<void>((resolve) => process.stdin.once('data', () => resolve())
 
 const latencies: number[] = [];
 let timeouts = 0;
-counting = true;
+tally.counting = true;
 const started = performance.now();
 if (shared > 0) {
   let sent = 0;
@@ -71,7 +54,9 @@ if (shared > 0) {
   }
 }
 const ms = performance.now() - started;
-counting = false;
-process.stdout.write(`${JSON.stringify({ t: 'done', latencies, ms, timeouts, commands })}\n`);
+tally.counting = false;
+process.stdout.write(
+  `${JSON.stringify({ t: 'done', latencies, ms, timeouts, commands: tally.commands })}\n`,
+);
 await store.close();
 await client.close();

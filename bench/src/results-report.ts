@@ -16,6 +16,7 @@ export const RATIO_NAMES = [
   'cpu_readall10k_adapter_vs_raw',
   'cpu_load1000_adapter_vs_driver_same_documents',
   'multiprocess4_vs_single_throughput',
+  'sequenced4_vs_single_throughput',
   'cpu_otel_off_append1_vs_uninstrumented',
   'cpu_otel_off_append100_vs_uninstrumented',
   'cpu_otel_sdk_append1_vs_off',
@@ -35,6 +36,10 @@ export const FIGURE_NAMES = [
   'multiprocess2_appends_per_s',
   'multiprocess4_appends_per_s',
   'multiprocess8_appends_per_s',
+  'sequenced1_appends_per_s',
+  'sequenced2_appends_per_s',
+  'sequenced4_appends_per_s',
+  'sequenced8_appends_per_s',
   'hot_stream1_appends_per_s',
   'hot_stream4_appends_per_s',
 ] as const;
