@@ -167,11 +167,9 @@ try {
 
       section('writers in 1, 2, 4 and 8 processes');
       const perWriter = args.quick ? 100 : 500;
-      const curve = await benchMultiprocess(
-        target.server.uri,
-        (prefix) => target.freshDbName(prefix),
-        perWriter,
-      );
+      const uri = target.server.uri;
+      const freshDb = (prefix: string) => target.freshDbName(prefix);
+      const curve = await benchMultiprocess(uri, freshDb, perWriter);
       addCurve(
         curve,
         'multiprocess',
@@ -183,11 +181,7 @@ try {
       if (single && four) ratios.multiprocess4_vs_single_throughput = round2(four / single);
 
       section('writers in 1, 2, 4 and 8 processes through one sequencer (design A prototype)');
-      const sequenced = await benchSequenced(
-        target.server.uri,
-        (prefix) => target.freshDbName(prefix),
-        perWriter,
-      );
+      const sequenced = await benchSequenced(uri, freshDb, perWriter);
       addCurve(
         sequenced,
         'sequenced',
@@ -200,13 +194,7 @@ try {
       }
 
       section('writers in 1 and 4 processes on one shared stream');
-      const hot = await benchMultiprocess(
-        target.server.uri,
-        (prefix) => target.freshDbName(prefix),
-        perWriter,
-        [1, 4],
-        HOT_STREAM_CONCURRENCY,
-      );
+      const hot = await benchMultiprocess(uri, freshDb, perWriter, [1, 4], HOT_STREAM_CONCURRENCY);
       addCurve(
         hot,
         'hot_stream',
