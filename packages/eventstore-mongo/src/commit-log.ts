@@ -762,13 +762,15 @@ export class CommitLog {
  * than the next free place does.
  */
 class RoundTimes {
+  static readonly #kept = 15;
+  /** Seeded with one guess, overwritten first once the ring is full, as the oldest. */
   readonly #times: number[] = [5];
-  #next = 0;
+  #next = 1;
 
   add(ms: number): void {
-    if (this.#times.length < 15) this.#times.push(ms);
+    if (this.#times.length < RoundTimes.#kept) this.#times.push(ms);
     else this.#times[this.#next] = ms;
-    this.#next = (this.#next + 1) % 15;
+    this.#next = (this.#next + 1) % RoundTimes.#kept;
   }
 
   typical(): number {

@@ -7,7 +7,11 @@ import {
   type ExpectedVersion,
   type Subscription,
 } from '@flowra/eventstore-core';
-import { LogFeed, type PreparedEvent } from '@flowra/eventstore-core/adapter';
+import {
+  LogFeed,
+  type PreparedEvent,
+  satisfiesExpectedVersion,
+} from '@flowra/eventstore-core/adapter';
 import { buildCommit } from '../commit-document.js';
 import { CommitLog, type CommitRequest } from '../commit-log.js';
 import { CommitReader } from '../commit-reader.js';
@@ -433,12 +437,9 @@ function checkAppends(
       const commits = new Set(stored.map((copies) => copies[0]!.commit));
       if (commits.size !== 1) violations.push(`${what}: its events are split across commits`);
       const first = stored[0]![0]!.version;
-      const met =
-        a.expected === 'any' ||
-        (a.expected === 'no_stream' && first === 1) ||
-        (a.expected === 'stream_exists' && first > 1) ||
-        (typeof a.expected === 'number' && first === a.expected + 1);
-      if (!met) violations.push(`${what}: acknowledged, but stored from version ${first}`);
+      if (!satisfiesExpectedVersion(a.expected, first - 1)) {
+        violations.push(`${what}: acknowledged, but stored from version ${first}`);
+      }
     } else if (['conflict', 'duplicate', 'not-written'].includes(a.outcome) && !a.retried) {
       if (stored.some((copies) => copies.length > 0)) {
         violations.push(`${what}: refused (${String(a.error)}) yet stored`);
