@@ -276,11 +276,15 @@ export async function runHostileCases(
       if (read.eventId !== event.eventId) out.push(`${how} returned event ${read.eventId}`);
       if (read.streamId !== streamId) out.push(`${how} stream id ${JSON.stringify(read.streamId)}`);
       if (read.type !== event.type) out.push(`${how} type ${JSON.stringify(read.type)}`);
-      if (!isDeepStrictEqual(read.data, event.data))
-        out.push(`${how} data differs: ${diff(event.data, read.data)}`);
+      // Compared as structured clones: a stored Date may be read-only (its own class), and its
+      // instant is what must survive.
+      const data = structuredClone(read.data);
+      if (!isDeepStrictEqual(data, event.data))
+        out.push(`${how} data differs: ${diff(event.data, data)}`);
       const metadata = c.metadata ?? {};
-      if (!isDeepStrictEqual(read.metadata, metadata))
-        out.push(`${how} metadata differs: ${diff(metadata, read.metadata)}`);
+      const readMetadata = structuredClone(read.metadata);
+      if (!isDeepStrictEqual(readMetadata, metadata))
+        out.push(`${how} metadata differs: ${diff(metadata, readMetadata)}`);
       return out;
     });
     if (c.data && Object.hasOwn(c.data, '__proto__')) {

@@ -23,6 +23,8 @@ export function describe(value: unknown): string {
     const name = proto?.constructor?.name;
     return name && name !== 'Object' ? `an instance of ${name}` : 'an object';
   }
+  if (value === undefined) return 'undefined';
+  if (value === '') return 'an empty string';
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   return `a ${typeof value}`;
 }
@@ -71,9 +73,11 @@ export function assertExpectedVersion(
   throw new ValidationError(
     'expectedVersion',
     `must be a non-negative integer, 'any', 'no_stream' or 'stream_exists', got ${
-      typeof value === 'number' || typeof value === 'string'
+      typeof value === 'string'
         ? JSON.stringify(value)
-        : describe(value)
+        : typeof value === 'number'
+          ? String(value)
+          : describe(value)
     }`,
     { streamId },
   );

@@ -19,6 +19,7 @@ import { assertNonNegativeInteger, assertStreamId, assertTypes } from './asserts
 import { type PreparedEvent, prepareAppend } from './prepare-events.js';
 import { validateReadAllOptions, validateReadStreamOptions } from './read-options.js';
 import { prepareSnapshot } from './snapshot-input.js';
+import { readOnlyDate } from './read-only-date.js';
 import {
   CursorIterable,
   type LogRange,
@@ -154,8 +155,8 @@ export class InMemoryEventStore implements EventStore {
     const log = this.#log;
     const streamEvents = target.events;
     // One frozen Date for the batch: its events were recorded at the same instant.
-    const recordedAt = Object.freeze(
-      this.#clock === undefined ? new Date() : new Date(this.#clock().getTime()),
+    const recordedAt = readOnlyDate(
+      this.#clock === undefined ? Date.now() : this.#clock().getTime(),
     );
     let position = log.length;
     for (let i = 0; i < count; i++) {
@@ -268,10 +269,11 @@ export class InMemoryEventStore implements EventStore {
     this.#assertOpen('saveSnapshot');
     const prepared = prepareSnapshot(snapshot);
     const stored = this.#snapshots.get(prepared.streamId);
-    // A stored snapshot of a version the stream does not have is ignored by reads: it must not
-    // keep a valid one out either.
     const streamVersion = this.#streams.get(prepared.streamId)?.events.length ?? 0;
-    if (stored && stored.version > prepared.version && stored.version <= streamVersion) return;
+    // Of a version the stream does not have: not kept, or the stream's next events would make
+    // it look valid, though it was never folded from them.
+    if (prepared.version > streamVersion) return;
+    if (stored && stored.version > prepared.version) return;
     this.#snapshots.set(prepared.streamId, prepared);
   }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { collect } from './collect.js';
 import { InMemoryEventStore } from './in-memory-event-store.js';
 import type { RecordedEvent } from './types.js';
@@ -34,7 +34,7 @@ describe('InMemoryEventStore isolation', () => {
     await store.close();
   });
 
-  it('hands out frozen events, down to nested data and real Date instances', async () => {
+  it('hands out frozen events, down to nested data and Dates', async () => {
     const store = new InMemoryEventStore();
     const at = new Date('2026-01-02T03:04:05.678Z');
     await store.append('s', [{ type: 'T', data: { at, list: [{ a: 1 }] }, metadata: { m: [1] } }]);
@@ -45,8 +45,38 @@ describe('InMemoryEventStore isolation', () => {
     }
     expect(Object.isFrozen(event.data.at)).toBe(true);
     expect(Object.isFrozen(event.recordedAt)).toBe(true);
-    expect(Object.getPrototypeOf(event.data.at)).toBe(Date.prototype);
+    expect(event.data.at).toBeInstanceOf(Date);
+    expect(event.data.at.constructor).toBe(Date);
+    expect(event.data.at).toStrictEqual(at);
     expect(event.data.at).not.toBe(at);
+    await store.close();
+  });
+
+  it('hands out Dates whose setters throw, so a reader cannot rewrite a stored event', async () => {
+    const store = new InMemoryEventStore();
+    const at = new Date('2026-01-02T03:04:05.678Z');
+    await store.append('s', [{ type: 'T', data: { at }, metadata: { at } }]);
+    const seen: RecordedEvent[] = [];
+    const subscription = store.subscribe((e) => void seen.push(e), { fromPosition: 0 });
+    const [event] = (await store.getEvents('s')) as RecordedEvent<{ at: Date }>[];
+    if (!event) throw new Error('not stored');
+    const dates = [event.data.at, event.recordedAt, event.metadata.at as Date];
+    for (const date of dates) {
+      expect(() => date.setFullYear(1999)).toThrow(TypeError);
+      expect(() => date.setTime(0)).toThrow(/read-only/);
+      expect(() => date.setUTCHours(0)).toThrow(TypeError);
+    }
+    const [again] = (await store.getEvents('s')) as RecordedEvent<{ at: Date }>[];
+    expect(again?.data.at.toISOString()).toBe('2026-01-02T03:04:05.678Z');
+    expect(again?.recordedAt.getTime()).toBe(event.recordedAt.getTime());
+    // A copy is the reader's own to change.
+    const copy = new Date(event.data.at);
+    copy.setFullYear(1999);
+    expect(copy.getFullYear()).toBe(1999);
+    expect(JSON.stringify(again?.data)).toBe('{"at":"2026-01-02T03:04:05.678Z"}');
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    expect(seen[0]?.data).toStrictEqual({ at });
+    await subscription.close();
     await store.close();
   });
 

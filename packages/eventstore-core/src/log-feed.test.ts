@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { StoreClosedError } from './errors.js';
 import { InMemoryEventStore } from './in-memory-event-store.js';
 import { LogFeed } from './log-feed.js';
@@ -37,6 +37,62 @@ describe('LogFeed subscriptions', () => {
     expect(seen).toEqual([1, 2, 3]);
     expect(failures).toBe(2);
     expect(sub.position).toBe(3);
+    await feed.close();
+  });
+
+  it('hand every subscription the same events, frozen and with read-only Dates', async () => {
+    // As a database adapter reads: fresh, mutable objects with plain Dates, one page for all.
+    const log: RecordedEvent[] = [];
+    const feed = new LogFeed({
+      readPage: (after) => log.filter((e) => e.position > after),
+      headPosition: () => log.length,
+    });
+    const attempts: string[] = [];
+    const seen: string[] = [];
+    const changer = feed.subscribe(
+      (e) => {
+        const data = e.data as { at: Date; tags: string[] };
+        for (const change of [
+          () => data.at.setFullYear(1999),
+          () => e.recordedAt.setTime(0),
+          () => data.tags.push('x'),
+          () => Object.assign(data, { at: new Date(0) }),
+        ]) {
+          try {
+            change();
+            attempts.push('changed');
+          } catch (error) {
+            attempts.push((error as Error).name);
+          }
+        }
+      },
+      { fromPosition: 0 },
+    );
+    const reader = feed.subscribe(
+      (e) => {
+        const data = e.data as { at: Date; tags: string[] };
+        seen.push(`${data.at.toISOString()} ${e.recordedAt.toISOString()} ${data.tags.join()}`);
+      },
+      { fromPosition: 0 },
+    );
+    await new Promise((r) => setTimeout(r, 10));
+    const at = new Date('2026-05-01T00:00:00.000Z');
+    log.push({
+      eventId: 'e1',
+      streamId: 's',
+      type: 'T',
+      data: { at, tags: ['a'] },
+      metadata: {},
+      version: 1,
+      position: 1,
+      recordedAt: new Date('2026-05-02T00:00:00.000Z'),
+    });
+    feed.wake();
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    expect(attempts).toEqual(['TypeError', 'TypeError', 'TypeError', 'TypeError']);
+    expect(seen).toEqual(['2026-05-01T00:00:00.000Z 2026-05-02T00:00:00.000Z a']);
+    expect(at.getFullYear()).toBe(2026);
+    await Promise.all([changer.close(), reader.close()]);
     await feed.close();
   });
 

@@ -5,6 +5,8 @@ import type { EventHandler, RecordedEvent, SubscribeOptions, Subscription } from
 import { ConsumerTelemetry } from './telemetry/consumer-telemetry.js';
 import { type TelemetryOptions, errorType } from './telemetry/telemetry.js';
 import { type FlowraLogger, silentLogger } from './telemetry/logger.js';
+import { setOwnProperty } from './plain-data.js';
+import { ReadOnlyDate, readOnlyDate } from './read-only-date.js';
 
 export interface LogFeedOptions {
   /**
@@ -333,18 +335,31 @@ export class LogFeed {
   }
 
   #append(events: readonly RecordedEvent[]): void {
-    for (const event of events) this.#buffer.push(deepFreeze(event));
+    for (const event of events) this.#buffer.push(seal(event));
     const excess = this.#buffer.length - this.#bufferSize;
     if (excess > 0) this.#buffer.splice(0, excess);
     this.#tail = events.at(-1)!.position;
   }
 }
 
-/** Buffered events are handed to every subscription, so none may change what another sees. */
-function deepFreeze<T>(value: T): T {
+/**
+ * Buffered events are handed to every subscription, so none may change what another sees: each
+ * is frozen in place, its Dates replaced by read-only copies (freezing leaves a Date's setters
+ * working). Stored events that already are so (the in-memory store's) are passed as they are.
+ */
+function seal<T>(value: T): T {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  Object.freeze(value);
-  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  const target = value as Record<string, unknown>;
+  const keys = Object.keys(target);
+  for (const key of keys) {
+    const member = target[key];
+    if (member instanceof Date && !(member instanceof ReadOnlyDate)) {
+      setOwnProperty(target, key, readOnlyDate(member.getTime()));
+    }
+  }
+  // Frozen before its members are walked, so a value met again (a cycle) is passed over.
+  Object.freeze(target);
+  for (const key of keys) seal(target[key]);
   return value;
 }
 

@@ -1,5 +1,6 @@
 import { ValidationError } from './errors.js';
 import { type Context, describe, isWellFormedString, MAX_DATA_DEPTH } from './asserts.js';
+import { readOnlyDate } from './read-only-date.js';
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
@@ -37,10 +38,10 @@ const pathKeys: (string | number)[] = [];
 const ancestors: object[] = [];
 
 /**
- * The last frozen Date made by the current batch, shared by every equal Date after it: events
- * of one append often carry the same instant, and a Date is the costliest value to copy. A
- * frozen Date handed to several events is no weaker than one per event (`setTime` reaches both
- * the same way), and nothing outside the batch sees it before the batch is stored.
+ * The last read-only Date made by the current batch, shared by every equal Date after it:
+ * events of one append often carry the same instant, and a Date is the costliest value to copy.
+ * Sharing is safe because its setters throw (`read-only-date.ts`), and nothing outside the batch
+ * sees it before the batch is stored.
  */
 let sharedDate: Date | undefined;
 let sharedTime = Number.NaN;
@@ -55,12 +56,9 @@ function fail(site: DataSite, reason: string, extra?: string): never {
 function copyDate(date: Date, site: DataSite, freeze: boolean): Date {
   const time = date.getTime();
   if (Number.isNaN(time)) fail(site, 'is an invalid Date');
-  // Frozen, though a Date keeps its value in an internal slot that `setTime` still reaches:
-  // a subclass whose setters throw would stop that, but breaks deep strict equality with the
-  // caller's own Dates, which matters more.
   if (!freeze) return new Date(time);
   if (sharedDate === undefined || time !== sharedTime) {
-    sharedDate = Object.freeze(new Date(time));
+    sharedDate = readOnlyDate(time);
     sharedTime = time;
   }
   return sharedDate;

@@ -17,7 +17,8 @@ export function prepareSnapshot(snapshot: unknown): AggregateSnapshot {
   return {
     streamId,
     version: snapshot.version as number,
-    data: clonePlainData(snapshot.data, 'snapshot.data', { streamId }),
+    // As JSON and BSON keep it: no data is null, in every store.
+    data: clonePlainData(snapshot.data ?? null, 'snapshot.data', { streamId }),
     timestamp: new Date(timestamp.getTime()),
   };
 }

@@ -104,7 +104,12 @@ export interface EventStore {
   getStreamVersion(streamId: string): Promise<number>;
   /** Position of the last event in the log (0 when it is empty). */
   headPosition(): Promise<number>;
+  /** The latest snapshot, or `null`; never one of a version the stream does not have. */
   getSnapshot(streamId: string): Promise<AggregateSnapshot | null>;
+  /**
+   * Keeps the snapshot unless the stored one is newer, or its version is beyond the stream's
+   * (then it is dropped: the stream's next events must not make it look valid).
+   */
   saveSnapshot(snapshot: AggregateSnapshot): Promise<void>;
   subscribe(handler: EventHandler, options?: SubscribeOptions): Subscription;
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from './errors.js';
+import { InMemoryEventStore } from './in-memory-event-store.js';
 import { isUuid } from './asserts.js';
 import { clonePlainData } from './plain-data.js';
 import { prepareEvents } from './prepare-events.js';
@@ -74,5 +75,27 @@ describe('validation', () => {
     const snap = prepareSnapshot({ streamId: 's', version: 1, data: { a: 1 } });
     expect(snap.timestamp).toBeInstanceOf(Date);
     expect(() => prepareSnapshot(null)).toThrow(ValidationError);
+  });
+});
+
+describe('error messages name what they got', () => {
+  it('an empty string, undefined and non-finite numbers', async () => {
+    const store = new InMemoryEventStore();
+    const reasons = async (run: () => Promise<unknown>) => {
+      const error = await run().catch((e: unknown) => e);
+      expect(ValidationError.isInstance(error)).toBe(true);
+      return (error as ValidationError).message;
+    };
+    expect(await reasons(() => store.append('s', [{ type: '', data: {} }]))).toContain(
+      'got an empty string',
+    );
+    expect(
+      await reasons(() => store.append('s', [{ type: undefined as never, data: {} }])),
+    ).toContain('got undefined');
+    expect(await reasons(() => store.append('s', [], Number.NaN))).toContain('got NaN');
+    expect(await reasons(() => store.append('s', [], Number.POSITIVE_INFINITY))).toContain(
+      'got Infinity',
+    );
+    await store.close();
   });
 });

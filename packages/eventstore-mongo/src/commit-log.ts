@@ -156,6 +156,11 @@ export class CommitLog {
   readonly #roundTimes = new RoundTimes();
   readonly #markWriter: LogMarkWriter | undefined;
 
+  /** The log's end as this process knows it (0 before it knows any): stored, durable. */
+  get knownLogEnd(): number {
+    return this.#knownLogEnd ?? 0;
+  }
+
   constructor(
     private readonly events: CommitCollection,
     private readonly options: CommitLogOptions,

@@ -15,4 +15,8 @@ export {
   RestoreRefusedError,
   type RestoreReport,
 } from './restore.js';
-export { CommitTooLargeError, isTransientMongoError } from './mongo-errors.js';
+export {
+  CommitTooLargeError,
+  SnapshotTooLargeError,
+  isTransientMongoError,
+} from './mongo-errors.js';

@@ -111,6 +111,28 @@ export class CommitTooLargeError extends FlowraError {
   }
 }
 
+/** A snapshot that would pass MongoDB's document size limit; nothing was written. */
+export class SnapshotTooLargeError extends FlowraError {
+  readonly streamId: string;
+  readonly size: number;
+  readonly limit: number;
+
+  constructor(streamId: string, size: number, limit: number) {
+    super(
+      'SnapshotTooLargeError',
+      `Snapshot of stream '${streamId}' is ${size} bytes as a document, over the limit of ${limit}; ` +
+        'the aggregate is still loaded from its events: snapshot less state, or none for this stream',
+    );
+    this.streamId = streamId;
+    this.size = size;
+    this.limit = limit;
+  }
+
+  static isInstance(value: unknown): value is SnapshotTooLargeError {
+    return FlowraError.hasName(value, 'SnapshotTooLargeError');
+  }
+}
+
 /**
  * An upsert that several processes may send for the same key at once. MongoDB retries the one
  * whose insert meets the other's itself; other servers (FerretDB) report a duplicate key. The

@@ -27,6 +27,7 @@ import {
   StoreTelemetry,
   errorType,
   prepareAppend,
+  sleep,
   systemTimers,
   validateReadAllOptions,
   validateReadStreamOptions,
@@ -45,7 +46,7 @@ import {
   type RestoreReport,
   restoreEvents,
 } from './restore.js';
-import { CommitTooLargeError } from './mongo-errors.js';
+import { CommitTooLargeError, isTransientMongoError } from './mongo-errors.js';
 import {
   type CollectionNames,
   DEFAULT_COLLECTIONS,
@@ -111,9 +112,10 @@ export interface MongoEventStoreOptions extends TelemetryOptions {
   groupCommit?: boolean;
 }
 
-/** Commits a live subscription looks back over for ones recorded after its call. */
-const LIVE_START_LOOKBACK = 16;
-const LIVE_START_FIELDS = { _id: 0, position: 1, last_position: 1, created_at: 1 } as const;
+/** Commits a live subscription reads at a time, and at most, looking for ones made after its call. */
+const LIVE_START_PAGE = 100;
+const LIVE_START_MAX_COMMITS = 2_000;
+const LIVE_START_FIELDS = { _id: 0, position: 1, created_at: 1 } as const;
 
 /** How long `close` waits for the log's mark to be written when the server does not answer. */
 const MARK_FLUSH_ON_CLOSE_MS = 2_000;
@@ -151,6 +153,7 @@ export class MongoEventStore implements EventStore {
   readonly #feed: LogFeed;
   readonly #wakeup: ChangeStreamWakeup | undefined;
   readonly #pendingStarts = new Set<Promise<number>>();
+  readonly #appendTimeoutMs: number;
   readonly #telemetry: StoreTelemetry;
   #closed = false;
 
@@ -200,8 +203,9 @@ export class MongoEventStore implements EventStore {
       gapTimeoutMs,
       telemetry,
     });
+    this.#appendTimeoutMs = options.appendTimeoutMs ?? 30_000;
     this.#log = new CommitLog(commits, {
-      appendTimeoutMs: options.appendTimeoutMs ?? 30_000,
+      appendTimeoutMs: this.#appendTimeoutMs,
       maxBatch: options.groupCommit === false ? 1 : 64,
       timers: systemTimers,
       onCommitted: () => this.#feed.wake(),
@@ -256,7 +260,7 @@ export class MongoEventStore implements EventStore {
     if (prepared.length > 0) this.#assertFits(streamId, commit, prepared, size.bytes);
     // A subscription created just before this call must start before this append lands.
     if (this.#pendingStarts.size > 0) await Promise.allSettled([...this.#pendingStarts]);
-    await this.#ready();
+    await this.#ready(streamId);
     return this.#log.append({
       streamId,
       commit,
@@ -351,25 +355,36 @@ export class MongoEventStore implements EventStore {
   }
 
   /**
-   * Where a subscription without `fromPosition` starts: after the log's end as read, less the
-   * newest commits recorded after the call. Another process's append made right after
-   * `subscribe()` returned can land before the head read reaches the server; its commit's time
-   * says it came after the call. (The writer's clock: one on another machine can be off by its
-   * skew either way.)
+   * Where a subscription without `fromPosition` starts: before the lowest commit made at or
+   * after the call, found among the newest commits up to the log's end as read. Another
+   * process's append made right after `subscribe()` returned can land before the head read
+   * reaches the server; its commit's time (taken when its append began) says it came after the
+   * call. Positions follow landing, not those times: a slow append begun before the call can
+   * land above one begun after it, so the walk goes on past it, down to a commit made more than
+   * the append deadline before the call (which landed before the call), to what this process
+   * knew was stored when it called (`floor`), or to `LIVE_START_MAX_COMMITS`. The writers'
+   * clocks decide: one on another machine can be off by its skew either way.
    */
-  async #liveStart(calledAt: number): Promise<number> {
+  async #liveStart(calledAt: number, floor: number): Promise<number> {
     const head = await this.headPosition();
-    if (head === 0) return 0;
+    if (head <= floor) return head;
     let start = head;
+    let below = head + 1;
+    const oldest = calledAt - this.#appendTimeoutMs;
     try {
-      const newest = await this.#commits.find(
-        { last_position: { $lte: head } },
-        { sort: { last_position: -1 }, limit: LIVE_START_LOOKBACK, projection: LIVE_START_FIELDS },
-      );
-      for (const commit of newest) {
-        const at = commit.created_at;
-        if (!(at instanceof Date) || !(at.getTime() > calledAt)) break;
-        start = commit.position - 1;
+      for (let read = 0; read < LIVE_START_MAX_COMMITS; read += LIVE_START_PAGE) {
+        const page = await this.#commits.find(
+          { position: { $gt: floor, $lt: below } },
+          { sort: { position: -1 }, limit: LIVE_START_PAGE, projection: LIVE_START_FIELDS },
+        );
+        for (const commit of page) {
+          const at = commit.created_at;
+          const time = at instanceof Date ? at.getTime() : Number.NaN;
+          if (time >= calledAt) start = commit.position - 1;
+          else if (time < oldest) return start;
+          below = commit.position;
+        }
+        if (page.length < LIVE_START_PAGE) return start;
       }
     } catch (error) {
       throw StoreUnavailableError.isInstance(error)
@@ -443,7 +458,9 @@ export class MongoEventStore implements EventStore {
     if (options.fromPosition !== undefined) {
       start = options.fromPosition;
     } else {
-      const head = this.#liveStart(this.#clock().getTime());
+      // What this process knew was stored when it called: landed before the call.
+      const floor = Math.max(this.#log.knownLogEnd, this.#feed.tail ?? 0);
+      const head = this.#liveStart(this.#clock().getTime(), floor);
       this.#pendingStarts.add(head);
       const forget = () => this.#pendingStarts.delete(head);
       head.then(forget, forget);
@@ -480,7 +497,30 @@ export class MongoEventStore implements EventStore {
    * first write and again once the last check is `schemaCheckIntervalMs` old, shared by every
    * store on the same `Db` and collection names.
    */
-  async #ready(): Promise<void> {
+  async #ready(streamId?: string): Promise<void> {
+    // A connection lost during a periodic check fails no append: the check is tried again, as
+    // an insert would be, until the append deadline.
+    const deadline = systemTimers.now() + this.#appendTimeoutMs;
+    for (let failures = 0; ; failures++) {
+      try {
+        await this.#schemaChecked();
+        return;
+      } catch (error) {
+        if (isTransientMongoError(error) && systemTimers.now() < deadline) {
+          await sleep(systemTimers, Math.min(1_000, 50 * 2 ** failures));
+          continue;
+        }
+        this.#telemetry.logger.error(
+          { database: this.#db.databaseName, errorType: errorType(error), err: error },
+          'schema check failed; appends are refused',
+        );
+        if (StoreSchemaError.isInstance(error)) throw error;
+        throw new StoreUnavailableError('migrate', error, streamId);
+      }
+    }
+  }
+
+  async #schemaChecked(): Promise<void> {
     let perDb = schemaChecked.get(this.#db);
     if (!perDb) {
       perDb = new Map();
@@ -505,16 +545,7 @@ export class MongoEventStore implements EventStore {
       perDb.set(key, entry);
       check = entry;
     }
-    try {
-      await check.state;
-    } catch (error) {
-      this.#telemetry.logger.error(
-        { database: this.#db.databaseName, errorType: errorType(error), err: error },
-        'schema check failed; appends are refused',
-      );
-      if (StoreSchemaError.isInstance(error)) throw error;
-      throw new StoreUnavailableError('migrate', error);
-    }
+    await check.state;
   }
 
   /**

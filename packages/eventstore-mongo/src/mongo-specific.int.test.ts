@@ -12,10 +12,17 @@ import {
 } from '@flowra/eventstore-core';
 import { describeMongo } from '@flowra/test-mongo-server/vitest';
 import { expect, it } from 'vitest';
-import { type Collection, type Db, type FindOptions, MongoClient } from 'mongodb';
+import {
+  type Collection,
+  type Db,
+  type FindOptions,
+  MongoClient,
+  MongoNetworkError,
+} from 'mongodb';
 import type { CommitDocument } from './commit-document.js';
 import { driverLogMark, logMarkId } from './log-mark.js';
 import { MongoEventStore } from './mongo-event-store.js';
+import { SnapshotTooLargeError } from './mongo-errors.js';
 import { CommitTooLargeError } from './mongo-errors.js';
 import { INDEXES, WEAKER_GUARANTEE, migrate } from './schema.js';
 
@@ -295,6 +302,25 @@ describeMongo('MongoEventStore specifics', (mongo) => {
     await store.close();
   });
 
+  it('a snapshot over the document size limit is refused with SnapshotTooLargeError, and the stored one stays', async () => {
+    const { db } = await mongo.freshDb('snapbig');
+    const store = new MongoEventStore(db);
+    await store.append('s', [{ type: 'A', data: {} }]);
+    const timestamp = new Date();
+    await store.saveSnapshot({ streamId: 's', version: 1, data: { small: true }, timestamp });
+    const big = { text: 'x'.repeat(17 * 1024 * 1024) };
+    const error = await store
+      .saveSnapshot({ streamId: 's', version: 1, data: big, timestamp })
+      .catch((e: unknown) => e);
+    expect(SnapshotTooLargeError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ name: 'SnapshotTooLargeError', streamId: 's' });
+    expect((error as SnapshotTooLargeError).size).toBeGreaterThan(
+      (error as SnapshotTooLargeError).limit,
+    );
+    expect((await store.getSnapshot('s'))?.data).toEqual({ small: true });
+    await store.close();
+  });
+
   it('a subscription without fromPosition delivers what another process appends right after the call, even before its head read lands', async () => {
     const { db } = await mongo.freshDb('livestart');
     const writer = new MongoEventStore(db);
@@ -322,6 +348,62 @@ describeMongo('MongoEventStore specifics', (mongo) => {
       await reader.close();
       await writer.close();
     }
+  });
+
+  it('a subscription without fromPosition delivers appends begun after the call also when one begun before lands above them, or one begun in the same millisecond', async () => {
+    const { db } = await mongo.freshDb('livestartorder');
+    const writer = new MongoEventStore(db);
+    await writer.append('before', [{ type: 'A', data: {} }]);
+    const called = Date.now() + 60_000;
+    const held = headReadsHeld(db);
+    const at = (time: number) => () => new Date(time);
+    const reader = new MongoEventStore(held.db, {
+      pollIntervalMs: 20,
+      changeStreams: false,
+      clock: at(called),
+    });
+    const seen: string[] = [];
+    const sub = reader.subscribe((e) => void seen.push(e.streamId));
+    await new Promise((r) => setTimeout(r, 5));
+    const other = await MongoClient.connect(mongo.server!.uri);
+    const stores = [called + 5, called - 1_000, called].map(
+      (time) => new MongoEventStore(other.db(db.databaseName), { clock: at(time) }),
+    );
+    try {
+      // Landing in this order: begun after the call; begun a second before it (a slow append);
+      // begun in the call's own millisecond. All before the reader's head read lands.
+      await stores[0]!.append('after', [{ type: 'A', data: {} }]);
+      await stores[1]!.append('slow', [{ type: 'A', data: {} }]);
+      await stores[2]!.append('same-ms', [{ type: 'A', data: {} }]);
+      held.open();
+      const deadline = Date.now() + 5_000;
+      while (seen.length < 3 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(seen).toEqual(['after', 'slow', 'same-ms']);
+    } finally {
+      await sub.close();
+      for (const s of stores) await s.close();
+      await other.close();
+      await reader.close();
+      await writer.close();
+    }
+  });
+
+  it('a subscription without fromPosition never delivers what this store knew was stored when it was called', async () => {
+    const { db } = await mongo.freshDb('livestartfloor');
+    const called = Date.now();
+    const store = new MongoEventStore(db, { clock: () => new Date(called) });
+    await store.append('mine', [{ type: 'A', data: {} }]);
+    const seen: string[] = [];
+    const sub = store.subscribe((e) => void seen.push(e.streamId));
+    await store.append('next', [{ type: 'A', data: {} }]);
+    const deadline = Date.now() + 5_000;
+    while (seen.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen).toEqual(['next']);
+    await sub.close();
+    await store.close();
   });
 
   it('positions of the last commits removed by hand are never handed out again, not even by a store started afterwards', async () => {
@@ -459,6 +541,39 @@ describeMongo('MongoEventStore specifics', (mongo) => {
       for (const store of [strict, healing]) await store.close();
     },
   );
+
+  it('a connection lost during the periodic schema check fails no append: the check is tried again', async () => {
+    const { db } = await mongo.freshDb('checkreset');
+    let failing = 0;
+    const flaky = new Proxy(db, {
+      get(target, prop, receiver) {
+        if (prop !== 'collection') return Reflect.get(target, prop, receiver);
+        return (name: string, options?: object) => {
+          const collection = target.collection(name, options);
+          if (name !== 'events') return collection;
+          return new Proxy(collection, {
+            get: (c, p, r) =>
+              p === 'listIndexes' && failing > 0
+                ? () => ({
+                    toArray: async () => {
+                      failing--;
+                      throw new MongoNetworkError('read ECONNRESET');
+                    },
+                  })
+                : Reflect.get(c, p, r),
+          });
+        };
+      },
+    });
+    const store = new MongoEventStore(flaky, { schemaCheckIntervalMs: 0 });
+    await store.append('s', [{ type: 'A', data: {} }]);
+    failing = 2;
+    await expect(store.append('s', [{ type: 'A', data: {} }])).resolves.toMatchObject({
+      nextExpectedVersion: 2,
+    });
+    expect(failing).toBe(0);
+    await store.close();
+  });
 
   it.skipIf(mongo.skipUnless('views').skip)(
     'the events_flat view shows one document per event',

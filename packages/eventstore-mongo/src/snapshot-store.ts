@@ -1,8 +1,8 @@
 import { type AggregateSnapshot, StoreUnavailableError } from '@flowra/eventstore-core';
 import { type Timers, prepareSnapshot, sleep } from '@flowra/eventstore-core/adapter';
-import type { Collection, WriteConcernSettings } from 'mongodb';
+import { BSON, type Collection, type WriteConcernSettings } from 'mongodb';
 import { encodeValue } from './bson-codec.js';
-import { duplicateKeyIndex, isTransientMongoError } from './mongo-errors.js';
+import { SnapshotTooLargeError, duplicateKeyIndex, isTransientMongoError } from './mongo-errors.js';
 import { type SnapshotDocument, decodeSnapshot } from './snapshot-document.js';
 
 export interface SnapshotStoreOptions {
@@ -10,6 +10,9 @@ export interface SnapshotStoreOptions {
   maxTransientRetries: number;
   timers: Timers;
 }
+
+/** MongoDB's document limit, less room for the update command's own fields. */
+const MAX_SNAPSHOT_SIZE = 16 * 1024 * 1024 - 16 * 1024;
 
 /** One document per stream, keyed by the stream id; only a snapshot at least as new replaces it. */
 export class SnapshotStore {
@@ -59,6 +62,9 @@ export class SnapshotStore {
         ? error
         : new StoreUnavailableError('saveSnapshot', error, s.streamId);
     }
+    // Of a version the stream does not have: not kept, or the stream's next events would make
+    // it look valid, though it was never folded from them.
+    if (s.version > version) return;
     const filter = {
       _id: s.streamId,
       $or: [{ version: { $lte: s.version } }, { version: { $gt: version } }],
@@ -71,6 +77,10 @@ export class SnapshotStore {
         timestamp: s.timestamp,
       },
     };
+    // Measured before it is sent: the driver's own refusal reads as a failure of the database.
+    const size = BSON.calculateObjectSize({ _id: s.streamId, ...update.$set });
+    if (size > MAX_SNAPSHOT_SIZE)
+      throw new SnapshotTooLargeError(s.streamId, size, MAX_SNAPSHOT_SIZE);
     const writeConcern = this.options.writeConcern;
     for (let failures = 0; ; failures++) {
       try {

@@ -10,6 +10,7 @@ import { CliError, EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
 import { type ImportFileSummary, checkEventFile, readEventFile } from '../import-file.js';
 import { range } from '../output.js';
 import { startProgress } from '../progress.js';
+import { toTaggedJson } from '../tagged-json.js';
 
 export interface ImportCommandOptions {
   dryRun?: boolean;
@@ -23,6 +24,14 @@ function describe(event: RecordedEvent): string {
   return `${event.type} ${event.eventId} (stream '${event.streamId}' version ${event.version}, position ${event.position})`;
 }
 
+/**
+ * Data compared as the file holds it: a Date is its instant, whatever its class (a store hands
+ * out read-only Dates, the file's reader plain ones), and `-0`, `NaN` stay what they are.
+ */
+function sameData(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(toTaggedJson(a), toTaggedJson(b));
+}
+
 function sameEvent(a: RecordedEvent, b: RecordedEvent): boolean {
   return (
     a.eventId === b.eventId &&
@@ -31,8 +40,8 @@ function sameEvent(a: RecordedEvent, b: RecordedEvent): boolean {
     a.position === b.position &&
     a.type === b.type &&
     a.recordedAt.getTime() === b.recordedAt.getTime() &&
-    isDeepStrictEqual(a.data, b.data) &&
-    isDeepStrictEqual(a.metadata, b.metadata)
+    sameData(a.data, b.data) &&
+    sameData(a.metadata, b.metadata)
   );
 }
 
