@@ -134,6 +134,8 @@ describe('commit document', () => {
     const cases: [unknown, RegExp][] = [
       [{}, /no aggregate_id/],
       [{ ...good, version: 'x' }, /lacks version.*version string "x"/],
+      // A damaged version is placed by the commit's end and event count.
+      [{ ...good, version: 'x' }, /stream 's' at version 3/],
       [
         { ...good, events: [{ ...good.events[0], metadata: 5 }] },
         /version 3: the stored metadata is not an object: number 5/,

@@ -205,10 +205,22 @@ function isInt(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value);
 }
 
+/**
+ * The commit's first version, or where its other fields place it when that one is damaged:
+ * an error that names the version leads the operator to the document.
+ */
+function versionOf(d: Partial<CommitDocument> | undefined): number | undefined {
+  if (isInt(d?.version)) return d.version;
+  if (isInt(d?.last_version) && Array.isArray(d.events) && d.events.length > 0) {
+    return d.last_version - d.events.length + 1;
+  }
+  return isInt(d?.last_version) ? d.last_version : undefined;
+}
+
 function decodingError(
   d: Partial<CommitDocument> | undefined,
   reason: string,
-  version = isInt(d?.version) ? d.version : undefined,
+  version = versionOf(d),
   cause?: unknown,
 ): EventDecodingError {
   const streamId = typeof d?.aggregate_id === 'string' ? d.aggregate_id : '(unknown stream)';

@@ -1,10 +1,12 @@
 import {
   type AggregateSnapshot,
+  AppendTimeoutError,
   type AppendResult,
   type EventHandler,
   type EventRegistry,
   type EventStore,
   type ExpectedVersion,
+  FlowraError,
   type NewEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
@@ -83,8 +85,10 @@ export interface MongoEventStoreOptions extends TelemetryOptions {
    */
   ensureSchema?: boolean;
   /**
-   * How long a passed schema check is trusted (default 5 s): the first append after that checks
+   * How long a passed schema check is trusted (default 1 s): the first append after that checks
    * the unique indexes again, so an index dropped or replaced while the store runs is noticed.
+   * A check is two reads shared by every store on the `Db`; between checks writers trust the
+   * indexes, and without the position index racing writers overlap instead of clashing.
    * Found broken, the schema is applied again when `ensureSchema` is on (and appends go on if
    * that succeeds); otherwise appends are refused with `StoreSchemaError`. `Infinity` checks
    * only before the first write.
@@ -165,7 +169,7 @@ export class MongoEventStore implements EventStore {
     this.#names = { ...DEFAULT_COLLECTIONS, ...options.collections };
     this.#registry = options.registry;
     this.#ensureSchema = options.ensureSchema ?? true;
-    this.#schemaCheckIntervalMs = options.schemaCheckIntervalMs ?? 5_000;
+    this.#schemaCheckIntervalMs = options.schemaCheckIntervalMs ?? 1_000;
     this.#aggregateTypeOf = options.aggregateTypeOf ?? defaultAggregateType;
     this.#clock = options.clock ?? (() => new Date());
     const writeConcern = options.writeConcern ?? { w: 'majority' };
@@ -260,7 +264,10 @@ export class MongoEventStore implements EventStore {
     if (prepared.length > 0) this.#assertFits(streamId, commit, prepared, size.bytes);
     // A subscription created just before this call must start before this append lands.
     if (this.#pendingStarts.size > 0) await Promise.allSettled([...this.#pendingStarts]);
-    await this.#ready(streamId);
+    await this.#ready(
+      streamId,
+      prepared.map((e) => e.eventId),
+    );
     return this.#log.append({
       streamId,
       commit,
@@ -497,15 +504,27 @@ export class MongoEventStore implements EventStore {
    * first write and again once the last check is `schemaCheckIntervalMs` old, shared by every
    * store on the same `Db` and collection names.
    */
-  async #ready(streamId?: string): Promise<void> {
+  async #ready(streamId?: string, eventIds?: readonly string[]): Promise<void> {
     // A connection lost during a periodic check fails no append: the check is tried again, as
-    // an insert would be, until the append deadline.
+    // an insert would be, until the append deadline. A check that hangs (a server blocked on
+    // building an index) holds no append past it either: nothing was written.
     const deadline = systemTimers.now() + this.#appendTimeoutMs;
     for (let failures = 0; ; failures++) {
       try {
-        await this.#schemaChecked();
+        const left = deadline - systemTimers.now();
+        if (!(await this.#schemaChecked(left))) {
+          if (eventIds && streamId !== undefined) {
+            throw new AppendTimeoutError(streamId, this.#appendTimeoutMs, false, eventIds);
+          }
+          throw new StoreUnavailableError(
+            'migrate',
+            new Error(`the schema check did not answer within ${this.#appendTimeoutMs} ms`),
+            streamId,
+          );
+        }
         return;
       } catch (error) {
+        if (FlowraError.isFlowraError(error) && !StoreSchemaError.isInstance(error)) throw error;
         if (isTransientMongoError(error) && systemTimers.now() < deadline) {
           await sleep(systemTimers, Math.min(1_000, 50 * 2 ** failures));
           continue;
@@ -520,7 +539,8 @@ export class MongoEventStore implements EventStore {
     }
   }
 
-  async #schemaChecked(): Promise<void> {
+  /** Whether the schema check passed within `withinMs`; a check still out then is dropped. */
+  async #schemaChecked(withinMs: number): Promise<boolean> {
     let perDb = schemaChecked.get(this.#db);
     if (!perDb) {
       perDb = new Map();
@@ -545,7 +565,19 @@ export class MongoEventStore implements EventStore {
       perDb.set(key, entry);
       check = entry;
     }
-    await check.state;
+    if (check.passedAt !== undefined) return true;
+    let timer: unknown;
+    const late = new Promise<false>((resolve) => {
+      timer = systemTimers.setTimeout(() => resolve(false), Math.max(0, withinMs));
+    });
+    try {
+      const passed = await Promise.race([check.state.then(() => true as const), late]);
+      // The next write starts a check of its own rather than wait on one that may never answer.
+      if (!passed && perDb.get(key) === check) perDb.delete(key);
+      return passed;
+    } finally {
+      systemTimers.clearTimeout(timer);
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import {
+  AppendTimeoutError,
   EventDecodingError,
   LogGapError,
   LogOrderError,
@@ -572,6 +573,39 @@ describeMongo('MongoEventStore specifics', (mongo) => {
       nextExpectedVersion: 2,
     });
     expect(failing).toBe(0);
+    await store.close();
+  });
+
+  it('a schema check that does not answer holds no append past its deadline, and the next append checks afresh', async () => {
+    const { db } = await mongo.freshDb('checkhang');
+    let hanging = false;
+    const stuck = new Proxy(db, {
+      get(target, prop, receiver) {
+        if (prop !== 'collection') return Reflect.get(target, prop, receiver);
+        return (name: string, options?: object) => {
+          const collection = target.collection(name, options);
+          if (name !== 'events') return collection;
+          return new Proxy(collection, {
+            get: (c, p, r) =>
+              p === 'listIndexes' && hanging
+                ? () => ({ toArray: () => new Promise(() => {}) })
+                : Reflect.get(c, p, r),
+          });
+        };
+      },
+    });
+    const store = new MongoEventStore(stuck, { schemaCheckIntervalMs: 0, appendTimeoutMs: 300 });
+    await store.append('s', [{ type: 'A', data: {} }]);
+    hanging = true;
+    const started = Date.now();
+    const error = await store.append('s', [{ type: 'A', data: {} }]).catch((e: unknown) => e);
+    expect(AppendTimeoutError.isInstance(error), String(error)).toBe(true);
+    expect(error).toMatchObject({ streamId: 's', outcomeUnknown: false });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    hanging = false;
+    await expect(store.append('s', [{ type: 'A', data: {} }])).resolves.toMatchObject({
+      nextExpectedVersion: 2,
+    });
     await store.close();
   });
 
