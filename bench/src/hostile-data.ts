@@ -6,6 +6,7 @@ import {
   ValidationError,
   collect,
 } from '@flowra/eventstore-core';
+import { isPlainObject, setOwnProperty } from '@flowra/eventstore-core/adapter';
 import { describeChange, stateOf } from './store-probe.js';
 
 /** Legal but hostile input: it must come back exactly, or be refused with a clear ValidationError. */
@@ -276,13 +277,12 @@ export async function runHostileCases(
       if (read.eventId !== event.eventId) out.push(`${how} returned event ${read.eventId}`);
       if (read.streamId !== streamId) out.push(`${how} stream id ${JSON.stringify(read.streamId)}`);
       if (read.type !== event.type) out.push(`${how} type ${JSON.stringify(read.type)}`);
-      // Compared as structured clones: a stored Date may be read-only (its own class), and its
-      // instant is what must survive.
-      const data = structuredClone(read.data);
+      // A stored Date may be read-only (a class of its own): its instant is what must survive.
+      const data = withPlainDates(read.data);
       if (!isDeepStrictEqual(data, event.data))
         out.push(`${how} data differs: ${diff(event.data, data)}`);
       const metadata = c.metadata ?? {};
-      const readMetadata = structuredClone(read.metadata);
+      const readMetadata = withPlainDates(read.metadata);
       if (!isDeepStrictEqual(readMetadata, metadata))
         out.push(`${how} metadata differs: ${diff(metadata, readMetadata)}`);
       return out;
@@ -305,6 +305,16 @@ export async function runHostileCases(
     !isDeepStrictEqual(prototypeNames(), prototypeBefore);
   if (polluted) report.failures.push('Object.prototype or Array.prototype was polluted');
   return report;
+}
+
+/** `value` with every Date a plain one of the same instant; everything else as it is. */
+function withPlainDates(value: unknown): unknown {
+  if (value instanceof Date) return new Date(value.getTime());
+  if (Array.isArray(value)) return value.map(withPlainDates);
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) setOwnProperty(out, key, withPlainDates(value[key]));
+  return out;
 }
 
 /** The first path at which two values differ, for a readable failure. */

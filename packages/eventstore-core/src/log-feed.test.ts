@@ -96,6 +96,49 @@ describe('LogFeed subscriptions', () => {
     await feed.close();
   });
 
+  it('seal what a subscription reads itself while catching up, as what it gets live', async () => {
+    const fresh = (): RecordedEvent[] => [
+      {
+        eventId: 'e1',
+        streamId: 's',
+        type: 'T',
+        data: { at: new Date('2026-05-01T00:00:00.000Z'), list: [{ at: new Date(0) }] },
+        metadata: {},
+        version: 1,
+        position: 1,
+        recordedAt: new Date('2026-05-02T00:00:00.000Z'),
+      },
+    ];
+    const feed = new LogFeed({
+      // A page of new objects at every read, as a database adapter decodes them.
+      readPage: (after) => fresh().filter((e) => e.position > after),
+      headPosition: () => 1,
+    });
+    const outcomes: string[] = [];
+    const sub = feed.subscribe(
+      (e) => {
+        const data = e.data as { at: Date; list: { at: Date }[] };
+        for (const change of [
+          () => data.at.setTime(0),
+          () => data.list[0]!.at.setTime(1),
+          () => e.recordedAt.setTime(0),
+        ]) {
+          try {
+            change();
+            outcomes.push('changed');
+          } catch (error) {
+            outcomes.push((error as Error).name);
+          }
+        }
+      },
+      { fromPosition: 0 },
+    );
+    await vi.waitFor(() => expect(outcomes).toHaveLength(3));
+    expect(outcomes).toEqual(['TypeError', 'TypeError', 'TypeError']);
+    await sub.close();
+    await feed.close();
+  });
+
   it('stop with the error when a read failure is not transient', async () => {
     const feed = new LogFeed({
       readPage() {

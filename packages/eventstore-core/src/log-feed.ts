@@ -335,7 +335,7 @@ export class LogFeed {
   }
 
   #append(events: readonly RecordedEvent[]): void {
-    for (const event of events) this.#buffer.push(seal(event));
+    for (const event of events) this.#buffer.push(event);
     const excess = this.#buffer.length - this.#bufferSize;
     if (excess > 0) this.#buffer.splice(0, excess);
     this.#tail = events.at(-1)!.position;
@@ -343,9 +343,11 @@ export class LogFeed {
 }
 
 /**
- * Buffered events are handed to every subscription, so none may change what another sees: each
- * is frozen in place, its Dates replaced by read-only copies (freezing leaves a Date's setters
- * working). Stored events that already are so (the in-memory store's) are passed as they are.
+ * What a handler is given: frozen in place, its Dates replaced by read-only copies (freezing
+ * leaves a Date's setters working). Buffered events are handed to every subscription, so none
+ * may change what another sees; events a subscription read itself are sealed alike, so a
+ * handler meets the same events catching up as live. A frozen object is taken as sealed: the
+ * stores freeze only what they sealed (the in-memory store's events).
  */
 function seal<T>(value: T): T {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
@@ -354,7 +356,11 @@ function seal<T>(value: T): T {
   for (const key of keys) {
     const member = target[key];
     if (member instanceof Date && !(member instanceof ReadOnlyDate)) {
-      setOwnProperty(target, key, readOnlyDate(member.getTime()));
+      try {
+        setOwnProperty(target, key, readOnlyDate(member.getTime()));
+      } catch {
+        // A getter or a read-only property (an upcaster's own object): left as it is.
+      }
     }
   }
   // Frozen before its members are walked, so a value met again (a cycle) is passed over.
@@ -458,7 +464,7 @@ class FeedSubscription implements Subscription {
               );
             }
             if (this.#types === undefined || this.#types.has(event.type))
-              await this.#deliver(event);
+              await this.#deliver(seal(event));
             this.#position = event.position;
           }
           if (backwards) throw backwards;

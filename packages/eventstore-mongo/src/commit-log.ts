@@ -51,6 +51,8 @@ export interface CommitRequest {
   expected: ExpectedVersion;
   /** Filled in as the append settles: how often it was placed again, and with how many others. */
   stats?: AppendTrace;
+  /** When the append's deadline falls (`timers.now()`); default: `appendTimeoutMs` from now. */
+  deadline?: number;
 }
 
 export interface CommitLogOptions {
@@ -193,10 +195,12 @@ export class CommitLog {
         resolve,
         reject,
       };
-      p.deadlineTimer = this.options.timers.setTimeout(
-        () => this.#expire(p),
-        this.options.appendTimeoutMs,
-      );
+      const timers = this.options.timers;
+      const left =
+        request.deadline === undefined
+          ? this.options.appendTimeoutMs
+          : Math.max(0, request.deadline - timers.now());
+      p.deadlineTimer = timers.setTimeout(() => this.#expire(p), left);
       this.#queue.push(p);
       void this.#drain();
     });

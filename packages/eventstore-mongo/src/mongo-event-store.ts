@@ -6,13 +6,11 @@ import {
   type EventRegistry,
   type EventStore,
   type ExpectedVersion,
-  FlowraError,
   type NewEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
   StoreClosedError,
-  StoreSchemaError,
   StoreUnavailableError,
   type SubscribeOptions,
   type Subscription,
@@ -27,9 +25,7 @@ import {
   assertStreamId,
   assertTypes,
   StoreTelemetry,
-  errorType,
   prepareAppend,
-  sleep,
   systemTimers,
   validateReadAllOptions,
   validateReadStreamOptions,
@@ -48,13 +44,13 @@ import {
   type RestoreReport,
   restoreEvents,
 } from './restore.js';
-import { CommitTooLargeError, isTransientMongoError } from './mongo-errors.js';
+import { settlesBy } from './deadline.js';
+import { CommitTooLargeError } from './mongo-errors.js';
+import { SchemaReadiness } from './schema-readiness.js';
 import {
   type CollectionNames,
   DEFAULT_COLLECTIONS,
   type MigrationReport,
-  type SchemaState,
-  checkSchema,
   migrate,
 } from './schema.js';
 import type { SnapshotDocument } from './snapshot-document.js';
@@ -116,8 +112,13 @@ export interface MongoEventStoreOptions extends TelemetryOptions {
   groupCommit?: boolean;
 }
 
-/** Commits a live subscription reads at a time, and at most, looking for ones made after its call. */
-const LIVE_START_PAGE = 100;
+/**
+ * Commits a live subscription reads at a time looking for ones made after its call, and at
+ * most: a bound on what a fresh process reads (four small pages) while its own appends wait for
+ * the start, at the price of events from before the call when more commits than that are made
+ * within twice the append deadline.
+ */
+const LIVE_START_PAGE = 500;
 const LIVE_START_MAX_COMMITS = 2_000;
 const LIVE_START_FIELDS = { _id: 0, position: 1, created_at: 1 } as const;
 
@@ -126,14 +127,6 @@ const MARK_FLUSH_ON_CLOSE_MS = 2_000;
 const MAX_BSON_SIZE = 16 * 1024 * 1024;
 /** Room kept below the limit, whatever the driver and server add around a document. */
 const SIZE_MARGIN = 1024;
-
-/** A schema check shared by the stores on one `Db`, and when it passed. */
-interface SchemaCheck {
-  state: Promise<SchemaState>;
-  passedAt: number | undefined;
-}
-
-const schemaChecked = new WeakMap<Db, Map<string, SchemaCheck>>();
 
 /**
  * An `EventStore` on MongoDB in which every append is one commit document, atomic on any
@@ -145,8 +138,7 @@ export class MongoEventStore implements EventStore {
   readonly #db: Db;
   readonly #names: CollectionNames;
   readonly #registry: EventRegistry<any> | undefined;
-  readonly #ensureSchema: boolean;
-  readonly #schemaCheckIntervalMs: number;
+  readonly #schema: SchemaReadiness;
   readonly #aggregateTypeOf: (streamId: string) => string;
   readonly #clock: () => Date;
   readonly #log: CommitLog;
@@ -168,8 +160,6 @@ export class MongoEventStore implements EventStore {
     this.#db = db;
     this.#names = { ...DEFAULT_COLLECTIONS, ...options.collections };
     this.#registry = options.registry;
-    this.#ensureSchema = options.ensureSchema ?? true;
-    this.#schemaCheckIntervalMs = options.schemaCheckIntervalMs ?? 1_000;
     this.#aggregateTypeOf = options.aggregateTypeOf ?? defaultAggregateType;
     this.#clock = options.clock ?? (() => new Date());
     const writeConcern = options.writeConcern ?? { w: 'majority' };
@@ -182,6 +172,13 @@ export class MongoEventStore implements EventStore {
       namespace: db.databaseName,
       collection: this.#names.events,
       kind: SpanKind.CLIENT,
+    });
+    this.#appendTimeoutMs = options.appendTimeoutMs ?? 30_000;
+    this.#schema = new SchemaReadiness(db, this.#names, {
+      ensureSchema: options.ensureSchema ?? true,
+      checkIntervalMs: options.schemaCheckIntervalMs ?? 1_000,
+      appendTimeoutMs: this.#appendTimeoutMs,
+      logger: this.#telemetry.logger,
     });
     const concerns = { readConcern: options.readConcern ?? 'majority', writeConcern };
     const commits = driverCommitCollection(db, this.#names.events, concerns);
@@ -207,7 +204,6 @@ export class MongoEventStore implements EventStore {
       gapTimeoutMs,
       telemetry,
     });
-    this.#appendTimeoutMs = options.appendTimeoutMs ?? 30_000;
     this.#log = new CommitLog(commits, {
       appendTimeoutMs: this.#appendTimeoutMs,
       maxBatch: options.groupCommit === false ? 1 : 64,
@@ -244,6 +240,8 @@ export class MongoEventStore implements EventStore {
     trace: AppendTrace,
   ): Promise<AppendResult> {
     this.#assertOpen('append');
+    // One deadline for all the append waits on: a live subscription's start, the schema, placing.
+    const deadline = systemTimers.now() + this.#appendTimeoutMs;
     const prepared = prepareAppend(
       streamId,
       events,
@@ -262,19 +260,23 @@ export class MongoEventStore implements EventStore {
       { share: true, size },
     );
     if (prepared.length > 0) this.#assertFits(streamId, commit, prepared, size.bytes);
+    const ids = prepared.map((e) => e.eventId);
     // A subscription created just before this call must start before this append lands.
-    if (this.#pendingStarts.size > 0) await Promise.allSettled([...this.#pendingStarts]);
-    await this.#ready(
-      streamId,
-      prepared.map((e) => e.eventId),
-    );
+    if (
+      this.#pendingStarts.size > 0 &&
+      !(await settlesBy(Promise.allSettled([...this.#pendingStarts]), deadline))
+    ) {
+      throw new AppendTimeoutError(streamId, this.#appendTimeoutMs, false, ids);
+    }
+    await this.#schema.ready({ deadline, streamId, eventIds: ids });
     return this.#log.append({
       streamId,
       commit,
-      ids: prepared.map((e) => e.eventId),
+      ids,
       callerIds: events.some((e) => e?.eventId !== undefined),
       expected: expectedVersion,
       stats: trace,
+      deadline,
     });
   }
 
@@ -368,16 +370,19 @@ export class MongoEventStore implements EventStore {
    * reaches the server; its commit's time (taken when its append began) says it came after the
    * call. Positions follow landing, not those times: a slow append begun before the call can
    * land above one begun after it, so the walk goes on past it, down to a commit made more than
-   * the append deadline before the call (which landed before the call), to what this process
-   * knew was stored when it called (`floor`), or to `LIVE_START_MAX_COMMITS`. The writers'
-   * clocks decide: one on another machine can be off by its skew either way.
+   * twice the append deadline before the call (which landed before the call), to what this
+   * process knew was stored when it called (`floor`), or to `LIVE_START_MAX_COMMITS`. The
+   * writers' clocks decide: one on another machine can be off by its skew either way (a clock
+   * ahead makes earlier commits look later: delivered, never skipped).
    */
   async #liveStart(calledAt: number, floor: number): Promise<number> {
     const head = await this.headPosition();
     if (head <= floor) return head;
     let start = head;
     let below = head + 1;
-    const oldest = calledAt - this.#appendTimeoutMs;
+    // Twice the deadline: every writer is assumed to have this store's, and an insert sent
+    // just before its deadline may still land after it.
+    const oldest = calledAt - 2 * this.#appendTimeoutMs;
     try {
       for (let read = 0; read < LIVE_START_MAX_COMMITS; read += LIVE_START_PAGE) {
         const page = await this.#commits.find(
@@ -429,7 +434,7 @@ export class MongoEventStore implements EventStore {
           const taken = new Set(ids);
           return clash?.events.find((e) => taken.has(e.event_id))?.event_id;
         },
-        ready: () => this.#ready(),
+        ready: () => this.#schema.ready({ deadline: systemTimers.now() + this.#appendTimeoutMs }),
         aggregateTypeOf: this.#aggregateTypeOf,
       },
       source,
@@ -450,7 +455,7 @@ export class MongoEventStore implements EventStore {
 
   async saveSnapshot(snapshot: AggregateSnapshot): Promise<void> {
     this.#assertOpen('saveSnapshot');
-    await this.#ready();
+    await this.#schema.ready({ deadline: systemTimers.now() + this.#appendTimeoutMs });
     await this.#snapshots.save(snapshot, (streamId) => this.#reader.streamVersion(streamId));
   }
 
@@ -465,8 +470,10 @@ export class MongoEventStore implements EventStore {
     if (options.fromPosition !== undefined) {
       start = options.fromPosition;
     } else {
-      // What this process knew was stored when it called: landed before the call.
-      const floor = Math.max(this.#log.knownLogEnd, this.#feed.tail ?? 0);
+      // What this process knew was stored when it called (its acknowledged appends and its
+      // majority reads of the log's end): landed before the call. Not the feed's tail, which a
+      // subscription from beyond the end moves to a position nothing holds yet.
+      const floor = this.#log.knownLogEnd;
       const head = this.#liveStart(this.#clock().getTime(), floor);
       this.#pendingStarts.add(head);
       const forget = () => this.#pendingStarts.delete(head);
@@ -497,121 +504,6 @@ export class MongoEventStore implements EventStore {
       }),
     ]);
     systemTimers.clearTimeout(timer);
-  }
-
-  /**
-   * Before a write: the schema applied (unless `ensureSchema: false`) and checked, before the
-   * first write and again once the last check is `schemaCheckIntervalMs` old, shared by every
-   * store on the same `Db` and collection names.
-   */
-  async #ready(streamId?: string, eventIds?: readonly string[]): Promise<void> {
-    // A connection lost during a periodic check fails no append: the check is tried again, as
-    // an insert would be, until the append deadline. A check that hangs (a server blocked on
-    // building an index) holds no append past it either: nothing was written.
-    const deadline = systemTimers.now() + this.#appendTimeoutMs;
-    for (let failures = 0; ; failures++) {
-      try {
-        const left = deadline - systemTimers.now();
-        if (!(await this.#schemaChecked(left))) {
-          if (eventIds && streamId !== undefined) {
-            throw new AppendTimeoutError(streamId, this.#appendTimeoutMs, false, eventIds);
-          }
-          throw new StoreUnavailableError(
-            'migrate',
-            new Error(`the schema check did not answer within ${this.#appendTimeoutMs} ms`),
-            streamId,
-          );
-        }
-        return;
-      } catch (error) {
-        if (FlowraError.isFlowraError(error) && !StoreSchemaError.isInstance(error)) throw error;
-        if (isTransientMongoError(error) && systemTimers.now() < deadline) {
-          await sleep(systemTimers, Math.min(1_000, 50 * 2 ** failures));
-          continue;
-        }
-        this.#telemetry.logger.error(
-          { database: this.#db.databaseName, errorType: errorType(error), err: error },
-          'schema check failed; appends are refused',
-        );
-        if (StoreSchemaError.isInstance(error)) throw error;
-        throw new StoreUnavailableError('migrate', error, streamId);
-      }
-    }
-  }
-
-  /** Whether the schema check passed within `withinMs`; a check still out then is dropped. */
-  async #schemaChecked(withinMs: number): Promise<boolean> {
-    let perDb = schemaChecked.get(this.#db);
-    if (!perDb) {
-      perDb = new Map();
-      schemaChecked.set(this.#db, perDb);
-    }
-    const key = `${this.#ensureSchema}/${Object.values(this.#names).join('/')}`;
-    let check = perDb.get(key);
-    const stale =
-      check?.passedAt !== undefined &&
-      systemTimers.now() - check.passedAt >= this.#schemaCheckIntervalMs;
-    if (!check || stale) {
-      const entry: SchemaCheck = { state: this.#checkSchema(!check), passedAt: undefined };
-      entry.state.then(
-        () => {
-          entry.passedAt = systemTimers.now();
-        },
-        () => {
-          // Checked from scratch (applied again, if allowed) by the next write.
-          if (perDb.get(key) === entry) perDb.delete(key);
-        },
-      );
-      perDb.set(key, entry);
-      check = entry;
-    }
-    if (check.passedAt !== undefined) return true;
-    let timer: unknown;
-    const late = new Promise<false>((resolve) => {
-      timer = systemTimers.setTimeout(() => resolve(false), Math.max(0, withinMs));
-    });
-    try {
-      const passed = await Promise.race([check.state.then(() => true as const), late]);
-      // The next write starts a check of its own rather than wait on one that may never answer.
-      if (!passed && perDb.get(key) === check) perDb.delete(key);
-      return passed;
-    } finally {
-      systemTimers.clearTimeout(timer);
-    }
-  }
-
-  /**
-   * The first check applies the schema first (when allowed); a later one only reads the
-   * indexes, and applies the schema again (when allowed) if they changed under the store.
-   */
-  async #checkSchema(first: boolean): Promise<SchemaState> {
-    const logger = this.#telemetry.logger;
-    const where = { database: this.#db.databaseName, collection: this.#names.events };
-    if (!first) {
-      try {
-        return await checkSchema(this.#db, this.#names);
-      } catch (error) {
-        if (!this.#ensureSchema || !StoreSchemaError.isInstance(error)) throw error;
-        logger.warn(
-          { ...where, problems: error.problems },
-          'the schema changed while the store was running; applying it again',
-        );
-      }
-    }
-    if (this.#ensureSchema) {
-      const report = await migrate(this.#db, { collections: this.#names });
-      if (report.created.length > 0) {
-        logger.info({ ...where, created: report.created }, 'schema applied');
-      }
-    }
-    const state = await checkSchema(this.#db, this.#names);
-    if (first && !state.uniqueMultikey) {
-      logger.warn(
-        where,
-        'this server does not keep unique indexes on event ids soundly: a repeated event id is found by reads, not refused by the index',
-      );
-    }
-    return state;
   }
 
   #assertOpen(operation: string): void {

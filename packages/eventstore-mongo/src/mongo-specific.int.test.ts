@@ -11,6 +11,7 @@ import {
   ValidationError,
   collect,
 } from '@flowra/eventstore-core';
+import { systemTimers } from '@flowra/eventstore-core/adapter';
 import { describeMongo } from '@flowra/test-mongo-server/vitest';
 import { expect, it } from 'vitest';
 import {
@@ -23,9 +24,10 @@ import {
 import type { CommitDocument } from './commit-document.js';
 import { driverLogMark, logMarkId } from './log-mark.js';
 import { MongoEventStore } from './mongo-event-store.js';
-import { SnapshotTooLargeError } from './mongo-errors.js';
-import { CommitTooLargeError } from './mongo-errors.js';
+import { CommitTooLargeError, SnapshotTooLargeError } from './mongo-errors.js';
 import { INDEXES, WEAKER_GUARANTEE, migrate } from './schema.js';
+import type { SnapshotDocument } from './snapshot-document.js';
+import { SnapshotStore } from './snapshot-store.js';
 
 const run = promisify(execFile);
 const tsx = createRequire(import.meta.url).resolve('tsx');
@@ -303,6 +305,34 @@ describeMongo('MongoEventStore specifics', (mongo) => {
     await store.close();
   });
 
+  it('an older snapshot never replaces a newer valid one saved in between; one ahead of the stream is replaced', async () => {
+    const { db } = await mongo.freshDb('snaprace');
+    const collection = db.collection<SnapshotDocument>('snapshots');
+    const store = new SnapshotStore(collection, {
+      writeConcern: { w: 'majority' },
+      maxTransientRetries: 0,
+      timers: systemTimers,
+    });
+    const at = (version: number) => async () => version;
+    const snapshot = (version: number) => ({
+      streamId: 's',
+      version,
+      data: { v: version },
+      timestamp: new Date(),
+    });
+    await store.save(snapshot(5), at(5));
+    await store.save(snapshot(10), at(10));
+    // This save read the stream at version 5; meanwhile it grew to 10 and another process
+    // saved its snapshot of version 10.
+    const reads = [5, 10];
+    await store.save(snapshot(5), async () => reads.shift() ?? 10);
+    expect((await collection.findOne({ _id: 's' }))?.version).toBe(10);
+    // Version 10 left by events the stream no longer has (a rollback): reads ignore it, and a
+    // save of what the stream has replaces it.
+    await store.save(snapshot(7), at(7));
+    expect((await collection.findOne({ _id: 's' }))?.version).toBe(7);
+  });
+
   it('a snapshot over the document size limit is refused with SnapshotTooLargeError, and the stored one stays', async () => {
     const { db } = await mongo.freshDb('snapbig');
     const store = new MongoEventStore(db);
@@ -405,6 +435,35 @@ describeMongo('MongoEventStore specifics', (mongo) => {
     expect(seen).toEqual(['next']);
     await sub.close();
     await store.close();
+  });
+
+  it('a subscription without fromPosition delivers the next append also while another subscription waits beyond the log end', async () => {
+    const { db } = await mongo.freshDb('livestartbeyond');
+    const first = new MongoEventStore(db);
+    await first.append('before', [{ type: 'A', data: {} }]);
+    await first.close();
+    const held = headReadsHeld(db);
+    const store = new MongoEventStore(held.db, { pollIntervalMs: 20, changeStreams: false });
+    const ahead = store.subscribe(() => {}, { fromPosition: 50 });
+    await new Promise((r) => setTimeout(r, 100));
+    const seen: string[] = [];
+    const live = store.subscribe((e) => void seen.push(e.streamId));
+    await new Promise((r) => setTimeout(r, 5));
+    const other = await MongoClient.connect(mongo.server!.uri);
+    const writer = new MongoEventStore(other.db(db.databaseName));
+    try {
+      // Acknowledged before the live subscription's head read lands.
+      await writer.append('after', [{ type: 'A', data: {} }]);
+      held.open();
+      const deadline = Date.now() + 5_000;
+      while (seen.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(seen).toEqual(['after']);
+    } finally {
+      await Promise.all([ahead.close(), live.close()]);
+      await writer.close();
+      await other.close();
+      await store.close();
+    }
   });
 
   it('positions of the last commits removed by hand are never handed out again, not even by a store started afterwards', async () => {

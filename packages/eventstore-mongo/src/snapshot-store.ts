@@ -45,9 +45,9 @@ export class SnapshotStore {
   }
 
   /**
-   * A conditional upsert: only a snapshot at least as new as the stored one replaces it, unless
-   * the stored one is of a version the stream does not have (`streamVersion`, read by the
-   * caller), which `get` ignores and which must not keep a valid one out.
+   * Keeps the snapshot unless it is of a version the stream does not have (`streamVersion`) or
+   * the stored one is newer; a stored one the stream does not have the version of, which `get`
+   * ignores, does not keep it out.
    */
   async save(
     snapshot: AggregateSnapshot,
@@ -65,10 +65,6 @@ export class SnapshotStore {
     // Of a version the stream does not have: not kept, or the stream's next events would make
     // it look valid, though it was never folded from them.
     if (s.version > version) return;
-    const filter = {
-      _id: s.streamId,
-      $or: [{ version: { $lte: s.version } }, { version: { $gt: version } }],
-    };
     const update = {
       $set: {
         stream_id: s.streamId,
@@ -81,24 +77,59 @@ export class SnapshotStore {
     const size = BSON.calculateObjectSize({ _id: s.streamId, ...update.$set });
     if (size > MAX_SNAPSHOT_SIZE)
       throw new SnapshotTooLargeError(s.streamId, size, MAX_SNAPSHOT_SIZE);
-    const writeConcern = this.options.writeConcern;
     for (let failures = 0; ; failures++) {
       try {
-        await this.snapshots.updateOne(filter, update, { upsert: true, writeConcern });
+        await this.#write(s, update, streamVersion);
         return;
       } catch (error) {
-        if (duplicateKeyIndex(error)) {
-          // The stream has a newer snapshot (the filter missed it and the upsert's insert
-          // clashed on _id), or a racing first save won: a plain conditional update settles both.
-          await this.snapshots.updateOne(filter, update, { writeConcern });
-          return;
-        }
+        if (StoreUnavailableError.isInstance(error)) throw error;
         if (isTransientMongoError(error) && failures < this.options.maxTransientRetries) {
           await sleep(this.options.timers, 50 * 2 ** failures);
           continue;
         }
         throw new StoreUnavailableError('saveSnapshot', error, s.streamId);
       }
+    }
+  }
+
+  /**
+   * Replaces the stored snapshot when it is no newer, in one conditional upsert. A newer one is
+   * replaced only when it is of a version the stream does not have (read again now: a version
+   * read before another process saved its newer snapshot says nothing about that one), and only
+   * if it is still the one found.
+   */
+  async #write(
+    s: AggregateSnapshot,
+    update: { $set: Record<string, unknown> },
+    streamVersion: (streamId: string) => Promise<number>,
+  ): Promise<void> {
+    const writeConcern = this.options.writeConcern;
+    const noNewer = { _id: s.streamId, version: { $lte: s.version } };
+    for (let round = 0; round < 3; round++) {
+      try {
+        await this.snapshots.updateOne(noNewer, update, { upsert: true, writeConcern });
+        return;
+      } catch (error) {
+        // The upsert's insert clashed on _id: a newer snapshot, or a racing first save.
+        if (!duplicateKeyIndex(error)) throw error;
+      }
+      const stored = await this.snapshots.findOne(
+        { _id: s.streamId },
+        { projection: { version: 1 } },
+      );
+      // Gone, or older by now: the conditional upsert again.
+      if (!stored || (typeof stored.version === 'number' && stored.version <= s.version)) continue;
+      if (typeof stored.version === 'number') {
+        const version = await streamVersion(s.streamId).catch((error: unknown) => {
+          throw new StoreUnavailableError('saveSnapshot', error, s.streamId);
+        });
+        if (stored.version <= version) return;
+      }
+      // Ahead of the stream, or not a version at all (an operator's edit): reads ignore it.
+      await this.snapshots.updateOne({ _id: s.streamId, version: stored.version }, update, {
+        writeConcern,
+      });
+      return;
     }
   }
 }
