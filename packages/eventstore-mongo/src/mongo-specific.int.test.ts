@@ -38,7 +38,7 @@ const tsx = createRequire(import.meta.url).resolve('tsx');
  */
 function withEventsMethod(
   db: Db,
-  method: 'insertMany' | 'find',
+  method: 'insertMany' | 'find' | 'listIndexes',
   replace: (events: Collection) => unknown,
 ): Db {
   return new Proxy(db, {
@@ -94,6 +94,12 @@ function headReadsHeld(db: Db): { db: Db; open: () => void } {
     });
   });
   return { db: proxy, open };
+}
+
+/** Waits until `done()` holds, for at most five seconds (the assertions after it tell). */
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 describeMongo('MongoEventStore specifics', (mongo) => {
@@ -368,10 +374,7 @@ describeMongo('MongoEventStore specifics', (mongo) => {
         { type: 'A', data: {} },
       ]);
       held.open();
-      const deadline = Date.now() + 5_000;
-      while (!seen.includes('after') && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await until(() => seen.includes('after'));
       expect(seen).toEqual(['after']);
     } finally {
       await sub.close();
@@ -407,10 +410,7 @@ describeMongo('MongoEventStore specifics', (mongo) => {
       await stores[1]!.append('slow', [{ type: 'A', data: {} }]);
       await stores[2]!.append('same-ms', [{ type: 'A', data: {} }]);
       held.open();
-      const deadline = Date.now() + 5_000;
-      while (seen.length < 3 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await until(() => seen.length >= 3);
       expect(seen).toEqual(['after', 'slow', 'same-ms']);
     } finally {
       await sub.close();
@@ -429,8 +429,7 @@ describeMongo('MongoEventStore specifics', (mongo) => {
     const seen: string[] = [];
     const sub = store.subscribe((e) => void seen.push(e.streamId));
     await store.append('next', [{ type: 'A', data: {} }]);
-    const deadline = Date.now() + 5_000;
-    while (seen.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await until(() => seen.length >= 1);
     await new Promise((r) => setTimeout(r, 50));
     expect(seen).toEqual(['next']);
     await sub.close();
@@ -455,8 +454,7 @@ describeMongo('MongoEventStore specifics', (mongo) => {
       // Acknowledged before the live subscription's head read lands.
       await writer.append('after', [{ type: 'A', data: {} }]);
       held.open();
-      const deadline = Date.now() + 5_000;
-      while (seen.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await until(() => seen.length >= 1);
       expect(seen).toEqual(['after']);
     } finally {
       await Promise.all([ahead.close(), live.close()]);
@@ -473,11 +471,7 @@ describeMongo('MongoEventStore specifics', (mongo) => {
     await first.append('b', [{ type: 'B', data: {} }]);
     const delivered: number[] = [];
     const sub = first.subscribe((e) => void delivered.push(e.position), { fromPosition: 0 });
-    const waitFor = async (done: () => boolean) => {
-      const deadline = Date.now() + 5_000;
-      while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    };
-    await waitFor(() => delivered.length === 2);
+    await until(() => delivered.length === 2);
     expect(delivered).toEqual([1, 2]);
     // The mark is written after the append is acknowledged, without holding it up.
     const marks = db.collection<{ _id: string; position: number }>('events_meta');
@@ -496,7 +490,7 @@ describeMongo('MongoEventStore specifics', (mongo) => {
         position: 3,
       });
       // The subscriber that delivered position 2 goes on with 3 rather than skipping it.
-      await waitFor(() => delivered.length === 3);
+      await until(() => delivered.length === 3);
       expect(delivered).toEqual([1, 2, 3]);
       // A reader from the start finds the hole and says so.
       const reader = new MongoEventStore(db, { gapTimeoutMs: 200 });
@@ -605,25 +599,10 @@ describeMongo('MongoEventStore specifics', (mongo) => {
   it('a connection lost during the periodic schema check fails no append: the check is tried again', async () => {
     const { db } = await mongo.freshDb('checkreset');
     let failing = 0;
-    const flaky = new Proxy(db, {
-      get(target, prop, receiver) {
-        if (prop !== 'collection') return Reflect.get(target, prop, receiver);
-        return (name: string, options?: object) => {
-          const collection = target.collection(name, options);
-          if (name !== 'events') return collection;
-          return new Proxy(collection, {
-            get: (c, p, r) =>
-              p === 'listIndexes' && failing > 0
-                ? () => ({
-                    toArray: async () => {
-                      failing--;
-                      throw new MongoNetworkError('read ECONNRESET');
-                    },
-                  })
-                : Reflect.get(c, p, r),
-          });
-        };
-      },
+    const flaky = withEventsMethod(db, 'listIndexes', (c) => (...args: never[]) => {
+      if (failing === 0) return c.listIndexes(...args);
+      failing--;
+      return { toArray: () => Promise.reject(new MongoNetworkError('read ECONNRESET')) };
     });
     const store = new MongoEventStore(flaky, { schemaCheckIntervalMs: 0 });
     await store.append('s', [{ type: 'A', data: {} }]);
@@ -638,21 +617,13 @@ describeMongo('MongoEventStore specifics', (mongo) => {
   it('a schema check that does not answer holds no append past its deadline, and the next append checks afresh', async () => {
     const { db } = await mongo.freshDb('checkhang');
     let hanging = false;
-    const stuck = new Proxy(db, {
-      get(target, prop, receiver) {
-        if (prop !== 'collection') return Reflect.get(target, prop, receiver);
-        return (name: string, options?: object) => {
-          const collection = target.collection(name, options);
-          if (name !== 'events') return collection;
-          return new Proxy(collection, {
-            get: (c, p, r) =>
-              p === 'listIndexes' && hanging
-                ? () => ({ toArray: () => new Promise(() => {}) })
-                : Reflect.get(c, p, r),
-          });
-        };
-      },
-    });
+    const stuck = withEventsMethod(
+      db,
+      'listIndexes',
+      (c) =>
+        (...args: never[]) =>
+          hanging ? { toArray: () => new Promise(() => {}) } : c.listIndexes(...args),
+    );
     const store = new MongoEventStore(stuck, { schemaCheckIntervalMs: 0, appendTimeoutMs: 300 });
     await store.append('s', [{ type: 'A', data: {} }]);
     hanging = true;
