@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { InMemoryEventStore } from '@flowra/eventstore-core';
 import { type Measurement, measure, pairedCpu } from './measurement.js';
 import { sampleEvents } from './sample-events.js';
@@ -81,10 +82,65 @@ class IsolatingFloor {
   }
 }
 
+/**
+ * The isolating floor with what it leaves out that every stored event still needs: an id, a
+ * string of its own (here a slice of one random string made before the timing starts, so
+ * making ids costs it nothing). Its data copy is an object literal, the cheapest copy there is
+ * and one only code written for the shape can make: the engine allocates a literal's objects
+ * in the old generation once they are seen to last, which a spread's or `Object.assign`'s
+ * never are. The least an isolating store can do on the machine at hand.
+ */
+class IsolatingFloorWithIds {
+  readonly log: object[] = [];
+  readonly streams = new Map<string, object[]>();
+
+  constructor(readonly ids: string) {}
+
+  append(streamId: string, events: readonly SmallEvent[]): void {
+    let stream = this.streams.get(streamId);
+    if (stream === undefined) {
+      stream = [];
+      this.streams.set(streamId, stream);
+    }
+    const recordedAt = Object.freeze(new Date());
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      const position = this.log.length + 1;
+      const record = Object.freeze({
+        eventId: this.ids.slice((position - 1) * ID_LENGTH, position * ID_LENGTH),
+        streamId,
+        type: e.type,
+        data: Object.freeze({
+          text: e.data.text,
+          n: e.data.n,
+          at: Object.freeze(new Date(e.data.at.getTime())),
+        }),
+        metadata: NO_METADATA,
+        version: stream.length + 1,
+        position,
+        recordedAt,
+      });
+      this.log.push(record);
+      stream.push(record);
+    }
+  }
+}
+
+const ID_LENGTH = 36;
+
+/** `count` random UUID-shaped ids in one string, for the floor with ids. */
+function idString(count: number): string {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) ids.push(randomUUID());
+  return ids.join('');
+}
+
 export interface InMemoryResult {
   rows: Measurement[];
   /** CPU time of the store's small-event appends over the isolating floor's, run in turn. */
   smallAppendVsFloor: number;
+  /** The same over the floor with ids. */
+  smallAppendVsFloorWithIds: number;
 }
 
 /** Append throughput (batches of 1 and 100), readStream of one long stream, readAll of the log. */
@@ -172,6 +228,18 @@ export async function benchInMemory(sizes: InMemorySizes): Promise<InMemoryResul
       },
     ),
   );
+  const ids = idString(smallAppends * 100);
+  rows.push(
+    await measure(
+      'isolating floor with an id per event, data copied by an object literal',
+      () => appendSmall(new IsolatingFloorWithIds(ids)),
+      {
+        runs: sizes.runs,
+        events: smallAppends * 100,
+        note: 'the floor plus a string id per event (made before timing), its copy written for the shape: the baseline of memory_small_append100_vs_floor_with_ids',
+      },
+    ),
+  );
   const paired = await pairedCpu(
     async () => {
       const own = new InMemoryEventStore();
@@ -179,6 +247,15 @@ export async function benchInMemory(sizes: InMemorySizes): Promise<InMemoryResul
       await own.close();
     },
     () => appendSmall(new IsolatingFloor()),
+    sizes.runs * 2,
+  );
+  const pairedWithIds = await pairedCpu(
+    async () => {
+      const own = new InMemoryEventStore();
+      await appendSmall(own);
+      await own.close();
+    },
+    () => appendSmall(new IsolatingFloorWithIds(ids)),
     sizes.runs * 2,
   );
 
@@ -222,5 +299,9 @@ export async function benchInMemory(sizes: InMemorySizes): Promise<InMemoryResul
     ),
   );
   await store.close();
-  return { rows, smallAppendVsFloor: paired.ratio };
+  return {
+    rows,
+    smallAppendVsFloor: paired.ratio,
+    smallAppendVsFloorWithIds: pairedWithIds.ratio,
+  };
 }

@@ -43,7 +43,7 @@ const mode = args.quick ? 'quick' : 'full';
 const started = performance.now();
 const rows: Measurement[] = [];
 const notes: string[] = [
-  'memory_small_append100_vs_floor: CPU time of the in-memory store appending the small { text, n, at } events (validated, copied, frozen, ids made, versions checked) over an isolating floor written for exactly that shape (a copy of the data and its Date, frozen, in a frozen record on the log and stream arrays, nothing else), run in turn: how far the store is from the least any isolating store must do. The events/s of the floor row say what 1,000,000 events/s means on the machine at hand.',
+  'memory_small_append100_vs_floor: CPU time of the in-memory store appending the small { text, n, at } events (validated, copied, frozen, ids made, versions checked) over an isolating floor written for exactly that shape (a copy of the data and its Date, frozen, in a frozen record on the log and stream arrays, nothing else), run in turn: how far the store is from the least any isolating store must do. The events/s of the floor row say what 1,000,000 events/s means on the machine at hand. memory_small_append100_vs_floor_with_ids: the same over a floor that also gives each event an id (a string of its own, made before timing) and copies the data with an object literal, the cheapest copy (docs/performance.md): the least an isolating store can do.',
   "cpu_load1000_adapter_vs_driver_same_documents: CPU time of the adapter's getEvents over the driver alone reading the same commit documents with the same projection (find, sort, toArray; nothing decoded): the server sends both the same bytes, so this is what the adapter itself adds. cpu_load1000_adapter_vs_raw compares with one document per event in a shape of the baseline's own, and on a server that ignores projections (jongodb) the adapter's shape brings every stored field.",
   'cpu_*_adapter_vs_raw: CPU time of this process (process.cpuUsage, user + system) of the adapter over the raw driver doing the same work on the same server, run in turn (ABBA) and taken as the median of the per-pair ratios: what the adapter costs the client, whatever the server takes. multiprocess4_vs_single_throughput is appends/s of 4 writer processes together over 1 (each with its own client, on streams of its own). sequenced4_vs_single_throughput is appends/s of 4 writer processes that send their appends over IPC to one process placing them all through one store (design A of docs/scaling.md as a prototype: no lease, no failover) over the same single writer process appending itself.',
   'Ratios *_adapter_vs_raw and load10k_snapshot_vs_replay are median time of the first over the second (below 1: the first is faster); concurrent8_adapter_vs_raw_throughput is appends/s of the adapter over the raw driver (above 1: the adapter is faster).',
@@ -88,6 +88,7 @@ try {
   const memory = await benchInMemory(IN_MEMORY_SIZES[mode]);
   rows.push(...memory.rows);
   ratios.memory_small_append100_vs_floor = memory.smallAppendVsFloor;
+  ratios.memory_small_append100_vs_floor_with_ids = memory.smallAppendVsFloorWithIds;
   section('OpenTelemetry overhead on the in-memory store');
   const otelMemory = await benchTelemetryInMemory(args.quick);
   rows.push(...otelMemory.rows);

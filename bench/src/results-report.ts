@@ -5,6 +5,7 @@ import type { Measurement } from './measurement.js';
 
 export const RATIO_NAMES = [
   'memory_small_append100_vs_floor',
+  'memory_small_append100_vs_floor_with_ids',
   'append100_adapter_vs_raw',
   'load1000_adapter_vs_raw',
   'readall10k_adapter_vs_raw',
