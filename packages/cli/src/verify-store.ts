@@ -196,12 +196,12 @@ export async function verifyStore(
       const streamId = String(snapshot._id);
       if (
         !isInt(snapshot.version) ||
-        snapshot.version < 0 ||
+        snapshot.version < 1 ||
         !(snapshot.timestamp instanceof Date)
       ) {
         report({
           kind: 'snapshot-invalid',
-          message: `the snapshot of stream '${streamId}' lacks an integer version or a timestamp date`,
+          message: `the snapshot of stream '${streamId}' lacks an integer version of at least 1 or a timestamp date`,
           streamId,
         });
         continue;

@@ -110,16 +110,25 @@ export class EventDecodingError extends FlowraError {
   readonly streamId: string;
   readonly version: number | undefined;
   readonly reason: string;
+  /** What could not be decoded: one of the stream's events, or its stored snapshot. */
+  readonly subject: 'event' | 'snapshot';
 
-  constructor(streamId: string, version: number | undefined, reason: string, cause?: unknown) {
+  constructor(
+    streamId: string,
+    version: number | undefined,
+    reason: string,
+    cause?: unknown,
+    subject: 'event' | 'snapshot' = 'event',
+  ) {
     super(
       'EventDecodingError',
-      `Cannot decode event of stream '${streamId}'${version !== undefined ? ` at version ${version}` : ''}: ${reason}`,
+      `Cannot decode ${subject} of stream '${streamId}'${version !== undefined ? ` at version ${version}` : ''}: ${reason}`,
       { cause },
     );
     this.streamId = streamId;
     this.version = version;
     this.reason = reason;
+    this.subject = subject;
   }
 
   static isInstance(value: unknown): value is EventDecodingError {

@@ -495,7 +495,15 @@ class FeedSubscription implements Subscription {
           ? 'subscription stopped: a gap in the log stayed'
           : 'subscription stopped',
       );
-      this.options.onError?.(error);
+      try {
+        this.options.onError?.(error);
+      } catch (reportError) {
+        // The subscription's own error stays what `done` rejects with.
+        this.settings.logger.error(
+          { subscription: this.options.name, err: reportError },
+          'onError threw while reporting why the subscription stopped',
+        );
+      }
       throw error;
     }
   }

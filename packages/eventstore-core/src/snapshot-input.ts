@@ -10,6 +10,15 @@ export function prepareSnapshot(snapshot: unknown): AggregateSnapshot {
   assertStreamId(snapshot.streamId, 'snapshot.streamId');
   const streamId = snapshot.streamId;
   assertNonNegativeInteger(snapshot.version, 'snapshot.version', { streamId });
+  // Version 0 is the stream before its first event: nothing to fold, and a snapshot claiming it
+  // would be taken as the state every event is then applied to.
+  if (snapshot.version === 0) {
+    throw new ValidationError(
+      'snapshot.version',
+      'must be at least 1: a snapshot folds at least one event',
+      { streamId },
+    );
+  }
   const timestamp = snapshot.timestamp ?? new Date();
   if (!(timestamp instanceof Date) || Number.isNaN(timestamp.getTime())) {
     throw new ValidationError('snapshot.timestamp', 'must be a valid Date', { streamId });

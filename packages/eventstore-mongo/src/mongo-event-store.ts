@@ -95,6 +95,16 @@ export interface MongoEventStoreOptions extends TelemetryOptions {
   /** Source of `recordedAt`; injectable for tests. */
   clock?: () => Date;
   /**
+   * How far the clocks of processes writing to this database may be from this one's (default
+   * 0: one machine, or clocks kept in step). A subscription without `fromPosition` tells the
+   * appends made after its call from those made before by the time each writer put on its
+   * commit; a writer whose clock is behind makes a commit look older than it is, and one
+   * acknowledged right after the call would be skipped. With this set, commits up to this much
+   * older than the call count as after it: such a subscription may also deliver events appended
+   * that long before the call, and skips none appended after it while the skew stays within it.
+   */
+  clockSkewMs?: number;
+  /**
    * An append that has not settled after this long rejects with `AppendTimeoutError` (default
    * 30 s); the error says whether a write may still land (then retrying the same events is safe).
    */
@@ -150,6 +160,7 @@ export class MongoEventStore implements EventStore {
   readonly #wakeup: ChangeStreamWakeup | undefined;
   readonly #pendingStarts = new Set<Promise<number>>();
   readonly #appendTimeoutMs: number;
+  readonly #clockSkewMs: number;
   readonly #telemetry: StoreTelemetry;
   #closed = false;
 
@@ -162,6 +173,10 @@ export class MongoEventStore implements EventStore {
     this.#registry = options.registry;
     this.#aggregateTypeOf = options.aggregateTypeOf ?? defaultAggregateType;
     this.#clock = options.clock ?? (() => new Date());
+    if (options.clockSkewMs !== undefined) {
+      assertNonNegativeInteger(options.clockSkewMs, 'clockSkewMs');
+    }
+    this.#clockSkewMs = options.clockSkewMs ?? 0;
     const writeConcern = options.writeConcern ?? { w: 'majority' };
     const gapTimeoutMs = options.gapTimeoutMs ?? 10_000;
     const pollIntervalMs = options.pollIntervalMs ?? 100;
@@ -372,8 +387,9 @@ export class MongoEventStore implements EventStore {
    * land above one begun after it, so the walk goes on past it, down to a commit made more than
    * twice the append deadline before the call (which landed before the call), to what this
    * process knew was stored when it called (`floor`), or to `LIVE_START_MAX_COMMITS`. The
-   * writers' clocks decide: one on another machine can be off by its skew either way (a clock
-   * ahead makes earlier commits look later: delivered, never skipped).
+   * writers' clocks decide, within `clockSkewMs` of this one's: a clock further ahead makes
+   * earlier commits look later (delivered, never skipped), one further behind makes later
+   * commits look earlier (skipped).
    */
   async #liveStart(calledAt: number, floor: number): Promise<number> {
     const head = await this.headPosition();
@@ -382,7 +398,8 @@ export class MongoEventStore implements EventStore {
     let below = head + 1;
     // Twice the deadline: every writer is assumed to have this store's, and an insert sent
     // just before its deadline may still land after it.
-    const oldest = calledAt - 2 * this.#appendTimeoutMs;
+    const after = calledAt - this.#clockSkewMs;
+    const oldest = after - 2 * this.#appendTimeoutMs;
     try {
       for (let read = 0; read < LIVE_START_MAX_COMMITS; read += LIVE_START_PAGE) {
         const page = await this.#commits.find(
@@ -392,7 +409,7 @@ export class MongoEventStore implements EventStore {
         for (const commit of page) {
           const at = commit.created_at;
           const time = at instanceof Date ? at.getTime() : Number.NaN;
-          if (time >= calledAt) start = commit.position - 1;
+          if (time >= after) start = commit.position - 1;
           else if (time < oldest) return start;
           below = commit.position;
         }

@@ -308,6 +308,14 @@ describeMongo('MongoEventStore specifics', (mongo) => {
     expect(await store.getSnapshot('s')).toMatchObject({ version: 5, data: { total: 15 } });
     await snapshots.updateOne({ _id: 's' }, { $set: { version: -1 } });
     expect(await store.getSnapshot('s')).toBeNull();
+    await snapshots.updateOne({ _id: 's' }, { $set: { version: 0 } });
+    expect(await store.getSnapshot('s')).toBeNull();
+    // Not decodable: a typed error that says it is the snapshot, which a repository skips.
+    await snapshots.updateOne({ _id: 's' }, { $set: { version: 5, timestamp: 'yesterday' } });
+    const error = await store.getSnapshot('s').catch((e: unknown) => e);
+    expect(EventDecodingError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ streamId: 's', subject: 'snapshot' });
+    expect((error as Error).message).toMatch(/^Cannot decode snapshot of stream 's'/);
     await store.close();
   });
 
@@ -415,6 +423,40 @@ describeMongo('MongoEventStore specifics', (mongo) => {
     } finally {
       await sub.close();
       for (const s of stores) await s.close();
+      await other.close();
+      await reader.close();
+      await writer.close();
+    }
+  });
+
+  it('a subscription without fromPosition delivers an append acknowledged after the call by a writer whose clock is behind, within clockSkewMs', async () => {
+    const { db } = await mongo.freshDb('livestartskew');
+    const writer = new MongoEventStore(db);
+    await writer.append('before', [{ type: 'A', data: {} }]);
+    const called = Date.now() + 60_000;
+    const held = headReadsHeld(db);
+    const reader = new MongoEventStore(held.db, {
+      pollIntervalMs: 20,
+      changeStreams: false,
+      clock: () => new Date(called),
+      clockSkewMs: 1_000,
+    });
+    const seen: string[] = [];
+    const sub = reader.subscribe((e) => void seen.push(e.streamId));
+    await new Promise((r) => setTimeout(r, 5));
+    const other = await MongoClient.connect(mongo.server!.uri);
+    // Another machine's clock, 20 ms behind the reader's.
+    const behind = new MongoEventStore(other.db(db.databaseName), {
+      clock: () => new Date(called - 20),
+    });
+    try {
+      await behind.append('after', [{ type: 'A', data: {} }]);
+      held.open();
+      await until(() => seen.includes('after'));
+      expect(seen).toEqual(['after']);
+    } finally {
+      await sub.close();
+      await behind.close();
       await other.close();
       await reader.close();
       await writer.close();

@@ -17,6 +17,8 @@ export function decodeSnapshot(doc: SnapshotDocument): AggregateSnapshot {
       doc._id,
       version,
       'the stored snapshot lacks a version or timestamp',
+      undefined,
+      'snapshot',
     );
   }
   try {
@@ -28,7 +30,7 @@ export function decodeSnapshot(doc: SnapshotDocument): AggregateSnapshot {
     };
   } catch (error) {
     if (error instanceof UndecodableValueError) {
-      throw new EventDecodingError(doc._id, version, `snapshot: ${error.message}`, error);
+      throw new EventDecodingError(doc._id, version, error.message, error, 'snapshot');
     }
     throw error;
   }

@@ -41,7 +41,8 @@ export class SnapshotStore {
     }
     if (!doc) return null;
     const snapshot = decodeSnapshot(doc);
-    return snapshot.version < 0 || snapshot.version > version ? null : snapshot;
+    // Version 0 (an operator's edit; saves refuse it) is no version a stream has either.
+    return snapshot.version < 1 || snapshot.version > version ? null : snapshot;
   }
 
   /**

@@ -1,6 +1,8 @@
 import {
+  type AggregateSnapshot,
   type AppendResult,
   ConcurrencyError,
+  EventDecodingError,
   type EventMetadata,
   type EventStore,
   type ExpectedVersion,
@@ -387,8 +389,27 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
 
   async #fromSnapshot(streamId: string, aggregateId: string): Promise<Start<T> | undefined> {
     if (this.#snapshots === false) return undefined;
-    const snapshot = await this.#store.getSnapshot(streamId);
+    let snapshot: AggregateSnapshot | null;
+    try {
+      snapshot = await this.#store.getSnapshot(streamId);
+    } catch (error) {
+      // A stored snapshot the store cannot decode (an operator's edit, damage) is no reason not
+      // to load: the events still are. Anything else, an unreachable store, is.
+      if (!EventDecodingError.isInstance(error)) throw error;
+      this.stats.snapshotsIgnored++;
+      this.#warn(`snapshot of '${streamId}' could not be read: replaying the stream`, error);
+      return undefined;
+    }
     if (!snapshot) return undefined;
+    if (!Number.isSafeInteger(snapshot.version) || snapshot.version < 1) {
+      // No event has version 0: a snapshot "of" it would be taken for the state every event is
+      // then applied to.
+      this.stats.snapshotsIgnored++;
+      this.#warn(
+        `snapshot of '${streamId}' has version ${String(snapshot.version)}, not one of the stream's: replaying the stream`,
+      );
+      return undefined;
+    }
     const envelope = snapshot.data as Partial<SnapshotEnvelope> | null;
     if (
       envelope?.schemaVersion !== this.#factory.snapshotSchemaVersion ||

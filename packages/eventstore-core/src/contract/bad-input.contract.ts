@@ -190,6 +190,11 @@ export function badInputContract(ctx: ContractContext): void {
         'snapshot.version',
       );
     }
+    // No event has version 0: a snapshot of it would be the state every event is applied to.
+    await expectField(
+      () => store.saveSnapshot({ streamId: id, version: 0, data: {}, timestamp: new Date() }),
+      'snapshot.version',
+    );
     await expectField(
       () =>
         store.saveSnapshot({

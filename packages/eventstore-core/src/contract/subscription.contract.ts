@@ -107,6 +107,31 @@ export function subscriptionContract(ctx: ContractContext): void {
     await sub.close();
   });
 
+  it(
+    "an onError that throws leaves the handler's error as what stopped the subscription",
+    t,
+    async () => {
+      const store = await ctx.store();
+      const id = uniqueStreamId();
+      const r = await store.append(id, newEvents(2));
+      const boom = new Error('handler failed');
+      const sub = store.subscribe(
+        (e) => {
+          if (e.streamId === id) throw boom;
+        },
+        {
+          fromPosition: r.position - 2,
+          onError: () => {
+            throw new Error('reporting failed');
+          },
+        },
+      );
+      await expect(sub.done).rejects.toBe(boom);
+      expect(sub.error).toBe(boom);
+      await sub.close();
+    },
+  );
+
   it('a rejected promise from the handler stops it too', t, async () => {
     const store = await ctx.store();
     const id = uniqueStreamId();

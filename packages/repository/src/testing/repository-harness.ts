@@ -1,4 +1,11 @@
-import { ConcurrencyError, type EventStore, ValidationError } from '@flowra/eventstore-core';
+import {
+  type AggregateSnapshot,
+  ConcurrencyError,
+  EventDecodingError,
+  type EventStore,
+  StoreUnavailableError,
+  ValidationError,
+} from '@flowra/eventstore-core';
 import { describe, expect, it } from 'vitest';
 import { AggregateNotFoundError, TenantMismatchError } from '../errors.js';
 import { EventSourcedRepository, type RepositoryOptions } from '../event-sourced-repository.js';
@@ -15,6 +22,20 @@ function newNote(id = newId()): Note {
 /** Renames a note `count` times: one event each. */
 function renames(note: Note, count: number, from = 0): void {
   for (let i = 0; i < count; i++) note.rename(`Title ${from + i}`);
+}
+
+/** `store` with its `getSnapshot` replaced; every other method is the store's own. */
+function withGetSnapshot(
+  store: EventStore,
+  getSnapshot: () => Promise<AggregateSnapshot | null>,
+): EventStore {
+  return new Proxy(store, {
+    get(target, key) {
+      if (key === 'getSnapshot') return getSnapshot;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /**
@@ -192,6 +213,49 @@ export function repositoryHarness(
       expect(warnings[0]).toContain('does not match the stream');
       const updated = await reader.update(note.id, (c) => c.rename('Fine'));
       expect(updated.version).toBe(note.version + 1);
+    });
+
+    it('a snapshot the store cannot read, or one at version 0, is ignored; the events load', async () => {
+      const store = await makeStore();
+      const r = await repo({ cacheSize: 0 }, store);
+      const note = newNote();
+      renames(note, 3);
+      await r.save(note);
+      const streamId = r.streamIdOf(note.id);
+      const damaged = new EventDecodingError(streamId, 2, 'damaged', undefined, 'snapshot');
+      // As an operator's edit would leave them: what the store then hands the repository.
+      const served: Record<string, () => Promise<AggregateSnapshot | null>> = {
+        unreadable: () => Promise.reject(damaged),
+        versionZero: async () => ({
+          streamId,
+          version: 0,
+          data: {
+            schemaVersion: NoteAggregate.snapshotSchemaVersion,
+            aggregateType: 'Note',
+            state: note.toSnapshot(),
+          },
+          timestamp: new Date(),
+        }),
+      };
+      for (const [what, getSnapshot] of Object.entries(served)) {
+        const warnings: string[] = [];
+        const reader = await repo(
+          { cacheSize: 0, onWarning: (m) => warnings.push(m) },
+          withGetSnapshot(store, getSnapshot),
+        );
+        const loaded = await reader.load(note.id);
+        expect(loaded.state, what).toEqual(note.state);
+        expect(loaded.version, what).toBe(note.version);
+        expect(reader.stats, what).toMatchObject({ snapshotsIgnored: 1, snapshotsUsed: 0 });
+        expect(warnings, what).toHaveLength(1);
+      }
+      // A store that cannot be reached is no snapshot to skip: the load fails.
+      const down = new StoreUnavailableError('getSnapshot', new Error('down'), streamId);
+      const unreachable = await repo(
+        { cacheSize: 0 },
+        withGetSnapshot(store, () => Promise.reject(down)),
+      );
+      await expect(unreachable.load(note.id)).rejects.toBe(down);
     });
 
     it('a snapshot predicate decides when to snapshot', async () => {
