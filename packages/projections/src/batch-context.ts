@@ -1,6 +1,12 @@
 import type { DocumentContext, ProjectedDocument } from './define-projection.js';
 import { ProjectionDefinitionError } from './errors.js';
-import type { DocumentWrite, ReadModelStore, StoredDocument } from './read-model-store.js';
+import {
+  type DocumentWrite,
+  PREVIOUS_FIELD,
+  type PreviousImage,
+  type ReadModelStore,
+  type StoredDocument,
+} from './read-model-store.js';
 
 interface Entry {
   /** As stored before the batch: a document, `null` for none, `undefined` while not read. */
@@ -9,10 +15,12 @@ interface Entry {
   current: Record<string, unknown> | null;
   /** Position of the last event applied, stored or in this batch. */
   lastPosition: number;
+  /** The document as of the checkpoint the batch started from: what its write keeps as `_prev`. */
+  base: PreviousImage | undefined;
   dirty: boolean;
 }
 
-const BOOKKEEPING = new Set(['_id', 'lastPosition', 'epoch', 'deleted']);
+const BOOKKEEPING = new Set(['_id', 'lastPosition', 'epoch', 'deleted', PREVIOUS_FIELD]);
 
 function fieldsOf(doc: object): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
@@ -20,19 +28,57 @@ function fieldsOf(doc: object): Record<string, unknown> {
   return structuredClone(fields);
 }
 
+/** The stored document as it is. */
+function imageOf(stored: StoredDocument | null): PreviousImage {
+  return {
+    lastPosition: stored?.lastPosition ?? 0,
+    fields: stored && !stored.deleted ? fieldsOf(stored) : null,
+  };
+}
+
+function isImage(value: unknown): value is PreviousImage {
+  const image = value as PreviousImage | null | undefined;
+  return (
+    typeof image === 'object' &&
+    image !== null &&
+    Number.isSafeInteger(image.lastPosition) &&
+    (image.fields === null || (typeof image.fields === 'object' && !Array.isArray(image.fields)))
+  );
+}
+
+/**
+ * The stored document as of the checkpoint `committed`: as it is when its last write is at or
+ * before it; its previous image when a batch past the checkpoint wrote it (one that crashed
+ * before moving the checkpoint, now run again); `undefined` when it was written past the
+ * checkpoint without an image (by an older version of this package), to be taken as it is.
+ */
+function asOf(stored: StoredDocument | null, committed: number): PreviousImage | undefined {
+  if (!stored || stored.lastPosition <= committed) return imageOf(stored);
+  const previous = stored[PREVIOUS_FIELD];
+  if (!isImage(previous) || previous.lastPosition > committed) return undefined;
+  return {
+    lastPosition: previous.lastPosition,
+    fields: previous.fields === null ? null : structuredClone(previous.fields),
+  };
+}
+
 /** Writes per call to the store: bounded so a huge batch does not make one huge request. */
 const WRITES_PER_CALL = 1_000;
 
 /**
- * The documents one batch of events reads and writes. An event whose position a document has
- * already seen (the batch is a replay after a crash) leaves that document alone; at the end,
- * each changed document is written once, conditional on being as it was read.
+ * The documents one batch of events reads and writes, each as of the checkpoint the batch
+ * starts from (`committed`), also when a crashed run of the batch wrote some of them already;
+ * at the end, each changed document is written once, conditional on being as it was read, with
+ * its image as of that checkpoint. A document written past the checkpoint without an image is
+ * taken as it is, and events it has seen leave it alone.
  */
 export class BatchContext implements DocumentContext {
   readonly #entries = new Map<string, Map<string, Entry>>();
   #position = 0;
 
   constructor(
+    /** The checkpoint the batch's events follow. */
+    private readonly committed: number,
     private readonly store: ReadModelStore,
     private readonly physical: (collection: string) => string,
     private readonly collections: ReadonlySet<string>,
@@ -81,8 +127,11 @@ export class BatchContext implements DocumentContext {
     this.#change(collection, id, null);
   }
 
-  /** Writes every changed document; returns the ids that conflicted, by collection. */
-  async flush(epoch: number): Promise<Map<string, string[]>> {
+  /**
+   * Writes every changed document; returns the ids that conflicted, by collection. `guard` runs
+   * before each write sent to the store and stops the flush by throwing.
+   */
+  async flush(epoch: number, guard?: () => void): Promise<Map<string, string[]>> {
     const conflicts = new Map<string, string[]>();
     for (const [collection, entries] of this.#entries) {
       const unread = [...entries].filter(([, e]) => e.dirty && e.stored === undefined);
@@ -91,11 +140,7 @@ export class BatchContext implements DocumentContext {
           this.physical(collection),
           unread.map(([id]) => id),
         );
-        for (const [id, entry] of unread) {
-          entry.stored = found.get(id) ?? null;
-          // A blind write replayed after a crash: the document already shows it.
-          if (entry.stored && entry.stored.lastPosition >= entry.lastPosition) entry.dirty = false;
-        }
+        for (const [id, entry] of unread) this.#settle(entry, found.get(id) ?? null);
       }
       const writes: DocumentWrite[] = [];
       for (const [id, entry] of entries) {
@@ -105,9 +150,11 @@ export class BatchContext implements DocumentContext {
           expected: entry.stored ? entry.stored.lastPosition : null,
           lastPosition: entry.lastPosition,
           fields: entry.current,
+          previous: entry.base!,
         });
       }
       for (let i = 0; i < writes.length; i += WRITES_PER_CALL) {
+        guard?.();
         const outcome = await this.store.write(
           this.physical(collection),
           writes.slice(i, i + WRITES_PER_CALL),
@@ -160,7 +207,7 @@ export class BatchContext implements DocumentContext {
     }
     let entry = entries.get(id);
     if (!entry) {
-      entry = { stored: undefined, current: null, lastPosition: 0, dirty: false };
+      entry = { stored: undefined, current: null, lastPosition: 0, base: undefined, dirty: false };
       entries.set(id, entry);
     }
     return entry;
@@ -171,19 +218,26 @@ export class BatchContext implements DocumentContext {
     for (const id of ids) {
       const entry = this.#entry(collection, id);
       if (entry.stored !== undefined) continue;
-      const stored = found.get(id) ?? null;
-      entry.stored = stored;
-      if (entry.dirty) {
-        // Written blind earlier in this batch: keep that unless the store had seen it already.
-        if (stored && stored.lastPosition >= entry.lastPosition) {
-          entry.dirty = false;
-          entry.current = stored.deleted ? null : fieldsOf(stored);
-          entry.lastPosition = stored.lastPosition;
-        }
-        continue;
-      }
-      entry.current = stored && !stored.deleted ? fieldsOf(stored) : null;
-      entry.lastPosition = stored?.lastPosition ?? 0;
+      this.#settle(entry, found.get(id) ?? null);
     }
+  }
+
+  /** Takes in the stored document of an entry read for the first time. */
+  #settle(entry: Entry, stored: StoredDocument | null): void {
+    entry.stored = stored;
+    const image = asOf(stored, this.committed);
+    entry.base = image ?? imageOf(stored);
+    if (entry.dirty) {
+      // Written blind earlier in this batch: kept, unless a write without an image shows it.
+      if (image === undefined && stored && stored.lastPosition >= entry.lastPosition) {
+        entry.dirty = false;
+        entry.current = stored.deleted ? null : fieldsOf(stored);
+        entry.lastPosition = stored.lastPosition;
+      }
+      return;
+    }
+    // Shared with the image: `put` replaces the fields and `get` hands out copies.
+    entry.current = entry.base.fields as Record<string, unknown> | null;
+    entry.lastPosition = entry.base.lastPosition;
   }
 }

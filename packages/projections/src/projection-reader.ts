@@ -35,6 +35,6 @@ export class ProjectionReader {
 }
 
 function strip<D extends object>(doc: Record<string, unknown>): ProjectedDocument<D> {
-  const { epoch: _epoch, deleted: _deleted, ...rest } = doc;
+  const { epoch: _epoch, deleted: _deleted, _prev: _previous, ...rest } = doc;
   return rest as ProjectedDocument<D>;
 }

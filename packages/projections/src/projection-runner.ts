@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
+  EventDecodingError,
   type EventStore,
   FlowraAttributes as A,
   type RecordedEvent,
@@ -349,7 +350,23 @@ export class ProjectionRunner {
   async #step(): Promise<boolean> {
     this.#alive = this.#now();
     // Read afresh each time: a rebuild may have been asked for from another process.
-    const state = (await this.#o.readModels.getState(this.name)) ?? this.#state!;
+    let state = await this.#o.readModels.getState(this.name);
+    if (!state) {
+      // Removed by hand while this runner held the lease. Written back as this runner knew it:
+      // recreated by the next checkpoint alone it would name generation 1, sending readers back
+      // to a generation a rebuild replaced (and dropped), and forget a rebuild under way.
+      const known = this.#state!;
+      this.#log(
+        'warn',
+        `projection ${this.name}: its state was removed; written back at position ${known.position}, generation ${known.generation}`,
+      );
+      await this.#changeState({
+        position: known.position,
+        generation: known.generation,
+        rebuild: known.rebuild,
+      });
+      state = this.#state!;
+    }
     if (state.epoch > this.#lease!.epoch) {
       throw new LeaseLostError(
         this.name,
@@ -363,7 +380,7 @@ export class ProjectionRunner {
     }
     const live = await this.#readBatch(state.position);
     if (live.length > 0) {
-      await this.#apply(live, this.#state!.generation);
+      await this.#apply(live, this.#state!.generation, state.position);
       const last = live.at(-1)!;
       await this.#changeState({ position: last.position, error: null });
       this.#error = null;
@@ -374,7 +391,7 @@ export class ProjectionRunner {
     if (!rebuild) return live.length > 0;
     const events = await this.#readBatch(rebuild.position);
     if (events.length > 0) {
-      await this.#apply(events, rebuild.generation);
+      await this.#apply(events, rebuild.generation, rebuild.position);
       await this.#changeState({ rebuild: { ...rebuild, position: events.at(-1)!.position } });
       this.#rebuildRate.events += events.length;
       return true;
@@ -422,7 +439,12 @@ export class ProjectionRunner {
     return batch;
   }
 
-  async #apply(events: readonly RecordedEvent[], generation: number): Promise<void> {
+  /** Applies events following the checkpoint `committed` of `generation`. */
+  async #apply(
+    events: readonly RecordedEvent[],
+    generation: number,
+    committed: number,
+  ): Promise<void> {
     const { projection, readModels, hooks } = this.#o;
     const handled = this.#types ? events.filter((e) => this.#types!.has(e.type)) : events;
     if (handled.length === 0) return;
@@ -436,7 +458,7 @@ export class ProjectionRunner {
         [A.READ_MODEL_COLLECTION]: collection,
       });
     const run = async (upTo: number): Promise<BatchContext> => {
-      const context = new BatchContext(readModels, physical, collections, counted);
+      const context = new BatchContext(committed, readModels, physical, collections, counted);
       if (projection.prefetch) {
         await context.prefetch(handled.slice(0, upTo).flatMap((e) => projection.prefetch!(e)));
       }
@@ -464,15 +486,8 @@ export class ProjectionRunner {
     }
     const lease = this.#lease!;
     await hooks?.beforeDocuments?.({ projection: this.name, epoch: lease.epoch });
-    const held = this.#lease;
-    if (!held || held.epoch !== lease.epoch || this.#lost || this.#now() >= held.expiresAt) {
-      throw new LeaseLostError(
-        this.name,
-        lease.epoch,
-        this.#lost ?? 'it expired while the batch was applied',
-      );
-    }
-    const conflicts = await context.flush(lease.epoch);
+    // Before every write: a slow write must not leave the next one to go out on a lapsed lease.
+    const conflicts = await context.flush(lease.epoch, () => this.#assertHeld(lease));
     if (conflicts.size > 0) {
       // Fenced (a newer owner wrote them), or changed behind us: either way, redo from the state.
       const current = await readModels.currentLease(this.name);
@@ -500,8 +515,21 @@ export class ProjectionRunner {
     }
   }
 
+  /** Throws unless `lease` is still this runner's and unexpired by its clock. */
+  #assertHeld(lease: Lease): void {
+    const held = this.#lease;
+    if (!held || held.epoch !== lease.epoch || this.#lost || this.#now() >= held.expiresAt) {
+      throw new LeaseLostError(
+        this.name,
+        lease.epoch,
+        this.#lost ?? 'it expired before a write of its batch',
+      );
+    }
+  }
+
   async #changeState(change: Parameters<ReadModelStore['updateState']>[2]): Promise<void> {
     const lease = this.#lease!;
+    this.#assertHeld(lease);
     if (!(await this.#o.readModels.updateState(this.name, lease.epoch, change))) {
       throw new LeaseLostError(this.name, lease.epoch, 'a newer epoch has written the checkpoint');
     }
@@ -517,12 +545,14 @@ export class ProjectionRunner {
   async #failed(error: unknown): Promise<boolean> {
     this.#failures++;
     const event = ProjectionHandlerError.isInstance(error) ? error : undefined;
+    // A stored event the store could not decode names its stream and version, not its position.
+    const undecodable = EventDecodingError.isInstance(error) ? error : undefined;
     this.#error = {
       name: error instanceof Error ? error.name : 'Error',
       message: error instanceof Error ? error.message : String(error),
       position: event?.position ?? this.position + 1,
-      streamId: event?.streamId ?? '',
-      version: event?.version ?? 0,
+      streamId: event?.streamId ?? undecodable?.streamId ?? '',
+      version: event?.version ?? undecodable?.version ?? 0,
       at: new Date(this.#now()),
     };
     this.#status = 'failed';

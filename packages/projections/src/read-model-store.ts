@@ -13,8 +13,26 @@ export interface StoredDocument {
   readonly epoch: number;
   /** A deleted document is kept as a tombstone, so replaying the events before it is a no-op. */
   readonly deleted?: boolean;
+  /** The document as the last checkpoint before its last write left it (`PREVIOUS_FIELD`). */
+  readonly _prev?: PreviousImage;
   readonly [field: string]: unknown;
 }
+
+/**
+ * A document as it was before the batch that wrote it last: its fields (`null` when it did not
+ * exist or was deleted) and the position they reflect. A batch is written one document after
+ * another, so a crash can leave some of its documents written and others not; the batch is
+ * then run again from the checkpoint, and a handler that reads one document to write another
+ * must see each as of that checkpoint, not as the crashed batch left it. Every write keeps
+ * this image, and a runner reading a document written past its checkpoint uses it instead.
+ */
+export interface PreviousImage {
+  readonly lastPosition: number;
+  readonly fields: Readonly<Record<string, unknown>> | null;
+}
+
+/** Where a stored document keeps its `PreviousImage`: a field no projection's fields may use. */
+export const PREVIOUS_FIELD = '_prev';
 
 /**
  * One conditional write: it applies only if the document is still what the writer read
@@ -27,6 +45,12 @@ export interface DocumentWrite {
   readonly lastPosition: number;
   /** The new fields; `null` writes a tombstone. */
   readonly fields: Readonly<Record<string, unknown>> | null;
+  /**
+   * Kept with the document as its `_prev` (see `PreviousImage`) and handed back by `getMany`;
+   * the runner always gives one, and a store that drops it loses what makes a crashed batch's
+   * rerun exact for handlers that read one document to write another.
+   */
+  readonly previous?: PreviousImage;
 }
 
 export interface WriteOutcome {

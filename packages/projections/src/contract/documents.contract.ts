@@ -334,6 +334,43 @@ export function documentsContract(ctx: ContractContext): void {
     expect((await store.getMany(c, ['other'])).size, 'no document under the field’s _id').toBe(0);
   });
 
+  it('a write keeps its previous image as _prev, handed back by getMany, over a field of that name', async () => {
+    const store = await ctx.store();
+    const c = uniqueName('prev');
+    const at = new Date('2026-01-02T03:04:05.006Z');
+    const previous = { lastPosition: 3, fields: { n: 1, at, list: [1, { x: null }] } };
+    const written = await store.write(
+      c,
+      [{ id: 'a', expected: null, lastPosition: 5, fields: { n: 2, _prev: 'mine' }, previous }],
+      1,
+    );
+    expect(written.conflicts).toEqual([]);
+    expect(await one(store, c, 'a'), 'the stored document').toEqual({
+      _id: 'a',
+      lastPosition: 5,
+      epoch: 1,
+      n: 2,
+      _prev: previous,
+    });
+    await store.write(
+      c,
+      [
+        {
+          id: 'a',
+          expected: 5,
+          lastPosition: 6,
+          fields: null,
+          previous: { lastPosition: 0, fields: null },
+        },
+      ],
+      1,
+    );
+    expect((await one(store, c, 'a'))?._prev, 'the image of a tombstone').toEqual({
+      lastPosition: 0,
+      fields: null,
+    });
+  });
+
   it('values round-trip: strings, numbers, booleans, null, objects, arrays, Dates', async () => {
     const store = await ctx.store();
     const c = uniqueName('values');

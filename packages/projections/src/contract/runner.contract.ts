@@ -170,6 +170,108 @@ export function projectionRunnerContract(
       await expectFold(s.events, s.readModels, projection.name);
     });
 
+    it('applies every event exactly once across a crash between two collections of a batch, for a handler that reads one document to write another', {
+      timeout,
+    }, async () => {
+      const s = await setup();
+      const name = uniqueName('across');
+      // `distinct` depends on the stream's own document: the crash leaves that one written.
+      const projection = defineProjection({
+        name,
+        collections: ['streams', 'totals'],
+        eventTypes: ['Counted'],
+        async handle(event, docs) {
+          const stream = await docs.get<{ count: number }>('streams', event.streamId);
+          docs.put('streams', event.streamId, { count: (stream?.count ?? 0) + 1 });
+          const totals = await docs.get<{ events: number; distinct: number }>('totals', 'all');
+          docs.put('totals', 'all', {
+            events: (totals?.events ?? 0) + 1,
+            distinct: (totals?.distinct ?? 0) + (stream ? 0 : 1),
+          });
+        },
+      });
+      for (let i = 0; i < 20; i++) await s.append(`s-${i % 5}`);
+      let crashes = 0;
+      const totalsOf = (generation: number) => generationCollection(name, 'totals', generation);
+      // The batch's first collection is written, the second is not, the checkpoint stays.
+      const crashing = new Proxy(s.readModels, {
+        get(target, key) {
+          if (key === 'write') {
+            return (collection: string, ...rest: [never, number]) => {
+              if (collection === totalsOf(1) && crashes < 3) {
+                crashes++;
+                return Promise.reject(new Error('crash between the collections'));
+              }
+              return target.write(collection, ...rest);
+            };
+          }
+          const value: unknown = Reflect.get(target, key, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const r = runner({ events: s.events, readModels: crashing }, projection);
+      r.start();
+      const head = await s.events.headPosition();
+      expect(await r.waitFor(head, 20_000), 'the runner caught up').toBe(true);
+      expect(crashes).toBe(3);
+      const reader = new ProjectionReader(s.readModels, name);
+      const fold = await foldOfLog(s.events);
+      expect(await reader.get('totals', 'all')).toMatchObject({
+        events: [...fold.values()].reduce((n, positions) => n + positions.length, 0),
+        distinct: fold.size,
+      });
+      for (const [stream, positions] of fold) {
+        expect(await reader.get('streams', stream)).toMatchObject({ count: positions.length });
+      }
+    });
+
+    it('issues no write on a lease that lapsed during a slow write of the same batch', {
+      timeout,
+    }, async () => {
+      const s = await setup();
+      const name = uniqueName('slow');
+      const projection = defineProjection({
+        name,
+        collections: ['a', 'b'],
+        eventTypes: ['Counted'],
+        async handle(event, docs) {
+          const a = await docs.get<{ n: number }>('a', event.streamId);
+          docs.put('a', event.streamId, { n: (a?.n ?? 0) + 1 });
+          const b = await docs.get<{ n: number }>('b', event.streamId);
+          docs.put('b', event.streamId, { n: (b?.n ?? 0) + 1 });
+        },
+      });
+      for (let i = 0; i < 6; i++) await s.append('s-1');
+      let slowed = false;
+      const late: string[] = [];
+      // The first write of the first batch outlasts the lease.
+      const slow = new Proxy(s.readModels, {
+        get(target, key) {
+          if (key === 'write') {
+            return async (collection: string, ...rest: [never, number]) => {
+              const lease = await target.currentLease(name);
+              if (lease && Date.now() >= lease.expiresAt) late.push(collection);
+              if (!slowed) {
+                slowed = true;
+                await new Promise((r) => setTimeout(r, 2_500));
+              }
+              return target.write(collection, ...rest);
+            };
+          }
+          const value: unknown = Reflect.get(target, key, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const r = runner({ events: s.events, readModels: slow }, projection);
+      r.start();
+      expect(await r.waitFor(await s.events.headPosition(), 20_000), 'caught up').toBe(true);
+      expect(slowed).toBe(true);
+      expect(late, 'writes issued on a lapsed lease').toEqual([]);
+      const reader = new ProjectionReader(s.readModels, name);
+      expect(await reader.get('a', 's-1')).toMatchObject({ n: 6 });
+      expect(await reader.get('b', 's-1')).toMatchObject({ n: 6 });
+    });
+
     it('runs a projection in one process at a time, and another takes over when the owner dies', {
       timeout,
     }, async () => {

@@ -1,12 +1,13 @@
-import type {
-  DocumentWrite,
-  FieldFilter,
-  Lease,
-  ProjectionState,
-  ReadModelStore,
-  StateChange,
-  StoredDocument,
-  WriteOutcome,
+import {
+  type DocumentWrite,
+  type FieldFilter,
+  type Lease,
+  PREVIOUS_FIELD,
+  type ProjectionState,
+  type ReadModelStore,
+  type StateChange,
+  type StoredDocument,
+  type WriteOutcome,
 } from '../read-model-store.js';
 
 /**
@@ -56,7 +57,12 @@ export class InMemoryReadModelStore implements ReadModelStore {
         conflicts.push(write.id);
         continue;
       }
-      const bookkeeping = { _id: write.id, lastPosition: write.lastPosition, epoch };
+      const bookkeeping = {
+        _id: write.id,
+        lastPosition: write.lastPosition,
+        epoch,
+        ...(write.previous ? { [PREVIOUS_FIELD]: structuredClone(write.previous) } : {}),
+      };
       docs.set(
         write.id,
         write.fields === null

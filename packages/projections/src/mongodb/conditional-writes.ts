@@ -1,5 +1,10 @@
 import type { AnyBulkWriteOperation, Collection } from 'mongodb';
-import type { DocumentWrite, StoredDocument, WriteOutcome } from '../read-model-store.js';
+import {
+  type DocumentWrite,
+  PREVIOUS_FIELD,
+  type StoredDocument,
+  type WriteOutcome,
+} from '../read-model-store.js';
 import { duplicateKeyFailure } from './mongo-errors.js';
 
 /** A read-model document as MongoDB holds it. */
@@ -10,7 +15,11 @@ export interface RawDocument {
 
 /** The stored body of a write, without `_id` (a replacement keeps the one it replaces). */
 function bodyOf(write: DocumentWrite, epoch: number): Omit<RawDocument, '_id'> {
-  const bookkeeping = { lastPosition: write.lastPosition, epoch };
+  const bookkeeping = {
+    lastPosition: write.lastPosition,
+    epoch,
+    ...(write.previous ? { [PREVIOUS_FIELD]: write.previous } : {}),
+  };
   if (write.fields === null) return { ...bookkeeping, deleted: true };
   const { _id: _ignored, ...fields } = write.fields;
   return { ...fields, ...bookkeeping };

@@ -1,13 +1,14 @@
 import type { CollectionOptions, Db, ReadConcernLike, WriteConcernSettings } from 'mongodb';
-import type {
-  DocumentWrite,
-  FieldFilter,
-  Lease,
-  ProjectionState,
-  ReadModelStore,
-  StateChange,
-  StoredDocument,
-  WriteOutcome,
+import {
+  type DocumentWrite,
+  type FieldFilter,
+  type Lease,
+  PREVIOUS_FIELD,
+  type ProjectionState,
+  type ReadModelStore,
+  type StateChange,
+  type StoredDocument,
+  type WriteOutcome,
 } from '../read-model-store.js';
 import { type RawDocument, writeConditionally } from './conditional-writes.js';
 import { errorCode } from './mongo-errors.js';
@@ -93,7 +94,10 @@ export class MongoReadModelStore implements ReadModelStore {
     const query: Record<string, unknown> = {};
     for (const [field, value] of entries) query[field] = { $eq: value };
     query.deleted = { $ne: true };
-    const docs = await this.#docs(collection).find(query).toArray();
+    // Readers never see a document's previous image: not sent (where the server honours that).
+    const docs = await this.#docs(collection)
+      .find(query, { projection: { [PREVIOUS_FIELD]: 0 } })
+      .toArray();
     // MongoDB's equality also matches a missing field to null and an array to one of its
     // elements; a field must hold exactly the value, as in every other store.
     return docs.filter((doc) =>

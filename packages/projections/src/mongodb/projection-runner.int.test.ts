@@ -2,7 +2,10 @@ import type { EventStore } from '@flowra/eventstore-core';
 import { MongoEventStore } from '@flowra/eventstore-mongo';
 import { describeMongo } from '@flowra/test-mongo-server/vitest';
 import { MongoClient } from 'mongodb';
-import { afterAll } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
+import { documentProjection } from '../define-projection.js';
+import { ProjectionReader } from '../projection-reader.js';
+import { ProjectionRunner } from '../projection-runner.js';
 import { projectionRunnerContract } from '../contract/runner.contract.js';
 import { projectionTelemetryScenario } from '../test-support/telemetry-scenario.js';
 import { MongoReadModelStore } from './mongo-read-model-store.js';
@@ -30,6 +33,52 @@ describeMongo('projection runner on MongoDB', (mongo) => {
         readModels: new MongoReadModelStore(db),
       };
     },
+  });
+
+  it('a state removed by hand after a rebuild is written back with its generation: readers stay on it', async () => {
+    const { db } = await mongo.freshDb('stategone');
+    const events = new MongoEventStore(db, { pollIntervalMs: 20 });
+    const readModels = new MongoReadModelStore(db);
+    const name = 'counts';
+    const runner = new ProjectionRunner({
+      store: events,
+      readModels,
+      projection: documentProjection<any, { n: number }>({
+        name,
+        collection: 'counts',
+        documentId: (event) => event.streamId,
+        evolve: (doc, _event) => ({ n: (doc?.n ?? 0) + 1 }),
+      }),
+      leaseTtlMs: 2_000,
+      pollIntervalMs: 20,
+      dropOldGenerationAfterMs: 50,
+    });
+    try {
+      const append = (n: number) =>
+        events.append(
+          's',
+          Array.from({ length: n }, () => ({ type: 'Counted', data: {} })),
+        );
+      await append(5);
+      runner.start();
+      expect(await runner.waitFor(await events.headPosition(), 20_000)).toBe(true);
+      await runner.rebuild();
+      const switched = async () => (await readModels.getState(name))?.generation === 2;
+      for (let i = 0; i < 500 && !(await switched()); i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(await switched(), 'the rebuild switched readers to generation 2').toBe(true);
+      await new Promise((r) => setTimeout(r, 100));
+      await db.collection('projection_states').deleteOne({ _id: name } as never);
+      await append(3);
+      expect(await runner.waitFor(await events.headPosition(), 20_000)).toBe(true);
+      expect((await readModels.getState(name))?.generation).toBe(2);
+      expect(await new ProjectionReader(readModels, name).get('counts', 's')).toMatchObject({
+        n: 8,
+      });
+    } finally {
+      await runner.stop();
+      await events.close();
+    }
   });
 
   let telemetryDb: string | undefined;
