@@ -80,6 +80,9 @@ export function defaultOwner(): string {
   return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 }
 
+/** Rebuild batches a step may apply after its live batch. */
+const REBUILD_BATCHES_PER_STEP = 4;
+
 /**
  * Runs one projection from its checkpoint, in exactly one process at a time:
  * - a lease (owner, epoch, expiry) is held while running and renewed every third of its time;
@@ -387,17 +390,23 @@ export class ProjectionRunner {
       this.#seenHead = Math.max(this.#seenHead, last.position);
       this.#telemetry.recordLag(last.position, this.#seenHead, last.recordedAt);
     }
-    const rebuild = this.#state!.rebuild;
-    if (!rebuild) return live.length > 0;
-    const events = await this.#readBatch(rebuild.position);
-    if (events.length > 0) {
+    // Several rebuild batches to a live one: with one each, a rebuild would never catch up while
+    // appends keep every live batch full. Readers switch once it has reached the live checkpoint.
+    for (let i = 0; i < REBUILD_BATCHES_PER_STEP; i++) {
+      const rebuild = this.#state!.rebuild;
+      if (!rebuild) return live.length > 0;
+      if (rebuild.position >= this.#state!.position) {
+        await this.#switchGeneration();
+        return true;
+      }
+      const events = await this.#readBatch(rebuild.position);
+      if (events.length === 0) return live.length > 0;
+      this.#alive = this.#now();
       await this.#apply(events, rebuild.generation, rebuild.position);
       await this.#changeState({ rebuild: { ...rebuild, position: events.at(-1)!.position } });
       this.#rebuildRate.events += events.length;
-      return true;
     }
-    if (live.length === 0) await this.#switchGeneration();
-    return live.length > 0;
+    return true;
   }
 
   /** The rebuild has caught up with the log: readers move to it in one write. */
