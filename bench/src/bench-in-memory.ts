@@ -45,6 +45,16 @@ interface SmallEvent {
 
 const NO_METADATA = Object.freeze({});
 
+/** The floors' stream array of `streamId`, made on its first event. */
+function streamOf(streams: Map<string, object[]>, streamId: string): object[] {
+  let stream = streams.get(streamId);
+  if (stream === undefined) {
+    stream = [];
+    streams.set(streamId, stream);
+  }
+  return stream;
+}
+
 /**
  * The least an in-memory store that keeps events isolated from its callers can do with the
  * small-event workload, written for exactly its shape: a copy of each event's data and Date,
@@ -56,11 +66,7 @@ class IsolatingFloor {
   readonly streams = new Map<string, object[]>();
 
   append(streamId: string, events: readonly SmallEvent[]): void {
-    let stream = this.streams.get(streamId);
-    if (stream === undefined) {
-      stream = [];
-      this.streams.set(streamId, stream);
-    }
+    const stream = streamOf(this.streams, streamId);
     const recordedAt = Object.freeze(new Date());
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
@@ -97,11 +103,7 @@ class IsolatingFloorWithIds {
   constructor(readonly ids: string) {}
 
   append(streamId: string, events: readonly SmallEvent[]): void {
-    let stream = this.streams.get(streamId);
-    if (stream === undefined) {
-      stream = [];
-      this.streams.set(streamId, stream);
-    }
+    const stream = streamOf(this.streams, streamId);
     const recordedAt = Object.freeze(new Date());
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;

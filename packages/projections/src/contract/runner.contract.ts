@@ -78,6 +78,24 @@ async function until(
   }
 }
 
+type Write = ReadModelStore['write'];
+
+/** `readModels` with its `write` replaced; every other method is the store's own. */
+function withWrite(
+  readModels: ReadModelStore,
+  write: (original: Write, ...args: Parameters<Write>) => ReturnType<Write>,
+): ReadModelStore {
+  return new Proxy(readModels, {
+    get(target, key) {
+      if (key === 'write') {
+        return (...args: Parameters<Write>) => write(target.write.bind(target), ...args);
+      }
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 let unique = 0;
 const uniqueName = (base: string) => `${base}-${Date.now().toString(36)}-${unique++}`;
 
@@ -194,20 +212,12 @@ export function projectionRunnerContract(
       let crashes = 0;
       const totalsOf = (generation: number) => generationCollection(name, 'totals', generation);
       // The batch's first collection is written, the second is not, the checkpoint stays.
-      const crashing = new Proxy(s.readModels, {
-        get(target, key) {
-          if (key === 'write') {
-            return (collection: string, ...rest: [never, number]) => {
-              if (collection === totalsOf(1) && crashes < 3) {
-                crashes++;
-                return Promise.reject(new Error('crash between the collections'));
-              }
-              return target.write(collection, ...rest);
-            };
-          }
-          const value: unknown = Reflect.get(target, key, target);
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
+      const crashing = withWrite(s.readModels, (write, collection, ...rest) => {
+        if (collection === totalsOf(1) && crashes < 3) {
+          crashes++;
+          return Promise.reject(new Error('crash between the collections'));
+        }
+        return write(collection, ...rest);
       });
       const r = runner({ events: s.events, readModels: crashing }, projection);
       r.start();
@@ -245,22 +255,14 @@ export function projectionRunnerContract(
       let slowed = false;
       const late: string[] = [];
       // The first write of the first batch outlasts the lease.
-      const slow = new Proxy(s.readModels, {
-        get(target, key) {
-          if (key === 'write') {
-            return async (collection: string, ...rest: [never, number]) => {
-              const lease = await target.currentLease(name);
-              if (lease && Date.now() >= lease.expiresAt) late.push(collection);
-              if (!slowed) {
-                slowed = true;
-                await new Promise((r) => setTimeout(r, 2_500));
-              }
-              return target.write(collection, ...rest);
-            };
-          }
-          const value: unknown = Reflect.get(target, key, target);
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
+      const slow = withWrite(s.readModels, async (write, collection, ...rest) => {
+        const lease = await s.readModels.currentLease(name);
+        if (lease && Date.now() >= lease.expiresAt) late.push(collection);
+        if (!slowed) {
+          slowed = true;
+          await new Promise((r) => setTimeout(r, 2_500));
+        }
+        return write(collection, ...rest);
       });
       const r = runner({ events: s.events, readModels: slow }, projection);
       r.start();
