@@ -539,7 +539,10 @@ export class ProjectionRunner {
   async #changeState(change: Parameters<ReadModelStore['updateState']>[2]): Promise<void> {
     const lease = this.#lease!;
     this.#assertHeld(lease);
-    if (!(await this.#o.readModels.updateState(this.name, lease.epoch, change))) {
+    // Should the state be gone (removed by hand), it is created as this runner knows it.
+    const known = this.#state;
+    const initial = known ? { generation: known.generation, rebuild: known.rebuild } : {};
+    if (!(await this.#o.readModels.updateState(this.name, lease.epoch, change, initial))) {
       throw new LeaseLostError(this.name, lease.epoch, 'a newer epoch has written the checkpoint');
     }
     this.#state = {

@@ -101,6 +101,8 @@ export type StateChange = Partial<
   Pick<ProjectionState, 'position' | 'generation' | 'rebuild' | 'error'>
 >;
 
+export type StateInitial = Partial<Pick<ProjectionState, 'generation' | 'rebuild'>>;
+
 export type FieldFilter = Readonly<Record<string, string | number | boolean | null>>;
 
 export interface ReadModelStore {
@@ -119,7 +121,13 @@ export interface ReadModelStore {
    * Changes the state if no newer epoch has written it, taking `epoch` as its own; `false` when
    * fenced. `position` never moves back. Creates the state when there is none.
    */
-  updateState(projection: string, epoch: number, change: StateChange): Promise<boolean>;
+  updateState(
+    projection: string,
+    epoch: number,
+    change: StateChange,
+    /** What a state created by this call holds beyond the change (default generation 1, no rebuild). */
+    initial?: StateInitial,
+  ): Promise<boolean>;
 
   /** The newest lease of the projection, expired or not. */
   currentLease(projection: string): Promise<Lease | null>;

@@ -6,6 +6,7 @@ import {
   type ProjectionState,
   type ReadModelStore,
   type StateChange,
+  type StateInitial,
   type StoredDocument,
   type WriteOutcome,
 } from '../read-model-store.js';
@@ -86,15 +87,20 @@ export class InMemoryReadModelStore implements ReadModelStore {
     return [...this.#states.values()].map((state) => structuredClone(state));
   }
 
-  async updateState(projection: string, epoch: number, change: StateChange): Promise<boolean> {
+  async updateState(
+    projection: string,
+    epoch: number,
+    change: StateChange,
+    initial: StateInitial = {},
+  ): Promise<boolean> {
     const current = this.#states.get(projection);
     if (current && current.epoch > epoch) return false;
     const base: ProjectionState = current ?? {
       projection,
       position: 0,
       epoch,
-      generation: 1,
-      rebuild: null,
+      generation: initial.generation ?? 1,
+      rebuild: initial.rebuild ?? null,
       error: null,
       updatedAt: new Date(),
     };

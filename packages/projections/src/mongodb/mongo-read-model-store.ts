@@ -7,6 +7,7 @@ import {
   type ProjectionState,
   type ReadModelStore,
   type StateChange,
+  type StateInitial,
   type StoredDocument,
   type WriteOutcome,
 } from '../read-model-store.js';
@@ -135,8 +136,13 @@ export class MongoReadModelStore implements ReadModelStore {
     return docs.map(stateOf);
   }
 
-  updateState(projection: string, epoch: number, change: StateChange): Promise<boolean> {
-    return updateState(this.#states(), projection, epoch, change);
+  updateState(
+    projection: string,
+    epoch: number,
+    change: StateChange,
+    initial?: StateInitial,
+  ): Promise<boolean> {
+    return updateState(this.#states(), projection, epoch, change, initial);
   }
 
   async currentLease(projection: string): Promise<Lease | null> {

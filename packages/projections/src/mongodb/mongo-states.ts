@@ -4,6 +4,7 @@ import type {
   ProjectionState,
   RebuildState,
   StateChange,
+  StateInitial,
 } from '../read-model-store.js';
 import { isDuplicateKey } from './mongo-errors.js';
 
@@ -46,6 +47,7 @@ export async function updateState(
   projection: string,
   epoch: number,
   change: StateChange,
+  initial: StateInitial = {},
 ): Promise<boolean> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = await states.findOne({ _id: projection });
@@ -57,8 +59,8 @@ export async function updateState(
           _id: projection,
           position: Math.max(0, change.position ?? 0),
           epoch,
-          generation: change.generation ?? 1,
-          rebuild: change.rebuild ?? null,
+          generation: change.generation ?? initial.generation ?? 1,
+          rebuild: change.rebuild ?? initial.rebuild ?? null,
           error: change.error ?? null,
           updatedAt,
         });
