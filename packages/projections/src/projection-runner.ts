@@ -531,7 +531,7 @@ export class ProjectionRunner {
       throw new LeaseLostError(
         this.name,
         lease.epoch,
-        this.#lost ?? 'it expired before a write of its batch',
+        this.#lost ?? 'it expired before one of its writes',
       );
     }
   }

@@ -40,3 +40,26 @@ export class TenantMismatchError extends FlowraError {
     return FlowraError.hasName(value, 'TenantMismatchError');
   }
 }
+
+/** A snapshot asked for while the aggregate holds events not yet saved: it would record them. */
+export class UncommittedEventsError extends FlowraError {
+  readonly aggregateType: string;
+  readonly aggregateId: string;
+  readonly streamId: string;
+  readonly uncommitted: number;
+
+  constructor(aggregateType: string, aggregateId: string, streamId: string, uncommitted: number) {
+    super(
+      'UncommittedEventsError',
+      `${aggregateType} '${aggregateId}' (stream '${streamId}') has ${uncommitted} unsaved event(s): save it before taking a snapshot`,
+    );
+    this.aggregateType = aggregateType;
+    this.aggregateId = aggregateId;
+    this.streamId = streamId;
+    this.uncommitted = uncommitted;
+  }
+
+  static isInstance(value: unknown): value is UncommittedEventsError {
+    return FlowraError.hasName(value, 'UncommittedEventsError');
+  }
+}

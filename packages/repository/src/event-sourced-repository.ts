@@ -14,7 +14,7 @@ import {
 import { LruCache, Telemetry, inSpan } from '@flowra/eventstore-core/adapter';
 import type { Span } from '@opentelemetry/api';
 import type { AggregateDefinition, EventSourcedAggregate } from './aggregate.js';
-import { AggregateNotFoundError, TenantMismatchError } from './errors.js';
+import { AggregateNotFoundError, TenantMismatchError, UncommittedEventsError } from './errors.js';
 import { defaultStreamNaming, type StreamNamingStrategy } from './stream-naming.js';
 
 /** Who asked for a change: flows into the metadata of every event the save appends. */
@@ -381,10 +381,17 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
 
   /** Saves a snapshot of the aggregate as it is now (committed events only). */
   async snapshot(aggregate: T): Promise<void> {
-    if (aggregate.uncommittedEvents.length > 0) {
-      throw new Error('save the aggregate before taking a snapshot of it');
+    const streamId = this.streamIdOf(aggregate.id);
+    const unsaved = aggregate.uncommittedEvents.length;
+    if (unsaved > 0) {
+      throw new UncommittedEventsError(
+        this.#factory.aggregateType,
+        aggregate.id,
+        streamId,
+        unsaved,
+      );
     }
-    await this.#saveSnapshot(this.streamIdOf(aggregate.id), aggregate);
+    await this.#saveSnapshot(streamId, aggregate);
   }
 
   async #fromSnapshot(streamId: string, aggregateId: string): Promise<Start<T> | undefined> {
@@ -396,30 +403,26 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
       // A stored snapshot the store cannot decode (an operator's edit, damage) is no reason not
       // to load: the events still are. Anything else, an unreachable store, is.
       if (!EventDecodingError.isInstance(error)) throw error;
-      this.stats.snapshotsIgnored++;
-      this.#warn(`snapshot of '${streamId}' could not be read: replaying the stream`, error);
-      return undefined;
+      return this.#skipSnapshot(streamId, 'could not be read', error);
     }
     if (!snapshot) return undefined;
     if (!Number.isSafeInteger(snapshot.version) || snapshot.version < 1) {
       // No event has version 0: a snapshot "of" it would be taken for the state every event is
       // then applied to.
-      this.stats.snapshotsIgnored++;
-      this.#warn(
-        `snapshot of '${streamId}' has version ${String(snapshot.version)}, not one of the stream's: replaying the stream`,
+      return this.#skipSnapshot(
+        streamId,
+        `has version ${String(snapshot.version)}, not one of the stream's`,
       );
-      return undefined;
     }
     const envelope = snapshot.data as Partial<SnapshotEnvelope> | null;
     if (
       envelope?.schemaVersion !== this.#factory.snapshotSchemaVersion ||
       envelope.aggregateType !== this.#factory.aggregateType
     ) {
-      this.stats.snapshotsIgnored++;
-      this.#warn(
-        `snapshot of '${streamId}' has schema version ${String(envelope?.schemaVersion)}, expected ${this.#factory.snapshotSchemaVersion}: replaying the stream`,
+      return this.#skipSnapshot(
+        streamId,
+        `has schema version ${String(envelope?.schemaVersion)}, expected ${this.#factory.snapshotSchemaVersion}`,
       );
-      return undefined;
     }
     try {
       const aggregate = this.#factory.fromSnapshot(aggregateId, envelope.state, snapshot.version);
@@ -431,10 +434,15 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
         source: 'snapshot',
       };
     } catch (error) {
-      this.stats.snapshotsIgnored++;
-      this.#warn(`snapshot of '${streamId}' could not be restored: replaying the stream`, error);
-      return undefined;
+      return this.#skipSnapshot(streamId, 'could not be restored', error);
     }
+  }
+
+  /** A snapshot that cannot be used costs a replay, never a load. */
+  #skipSnapshot(streamId: string, why: string, cause?: unknown): undefined {
+    this.stats.snapshotsIgnored++;
+    this.#warn(`snapshot of '${streamId}' ${why}: replaying the stream`, cause);
+    return undefined;
   }
 
   #shouldSnapshot(aggregate: T, previousVersion: number): boolean {

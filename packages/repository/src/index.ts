@@ -7,7 +7,7 @@ export {
   type SnapshotPolicy,
   type UpdateOptions,
 } from './event-sourced-repository.js';
-export { AggregateNotFoundError, TenantMismatchError } from './errors.js';
+export { AggregateNotFoundError, TenantMismatchError, UncommittedEventsError } from './errors.js';
 export {
   defaultStreamNaming,
   hashStreamNaming,

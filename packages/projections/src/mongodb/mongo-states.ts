@@ -6,6 +6,7 @@ import type {
   StateChange,
   StateInitial,
 } from '../read-model-store.js';
+import { ReadModelConflictError } from '../errors.js';
 import { isDuplicateKey } from './mongo-errors.js';
 
 /** One projection's state, keyed by the projection's name. */
@@ -89,7 +90,6 @@ export async function updateState(
     );
     if (result.matchedCount === 1) return true;
   }
-  throw new Error(
-    `updateState(${projection}): the state changed under every one of ${MAX_ATTEMPTS} attempts`,
-  );
+  // Every attempt lost to another writer of the same state: the runner redoes its batch.
+  throw new ReadModelConflictError(projection, states.collectionName, [projection]);
 }

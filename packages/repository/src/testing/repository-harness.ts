@@ -7,7 +7,7 @@ import {
   ValidationError,
 } from '@flowra/eventstore-core';
 import { describe, expect, it } from 'vitest';
-import { AggregateNotFoundError, TenantMismatchError } from '../errors.js';
+import { AggregateNotFoundError, TenantMismatchError, UncommittedEventsError } from '../errors.js';
 import { EventSourcedRepository, type RepositoryOptions } from '../event-sourced-repository.js';
 import { hashStreamNaming, temporalStreamNaming, tenantStreamNaming } from '../stream-naming.js';
 import { Note, NoteAggregate } from './note.js';
@@ -266,6 +266,26 @@ export function repositoryHarness(
       expect(await store.getSnapshot(r.streamIdOf(note.id))).toBeNull();
       renames(note, 3);
       await r.save(note);
+      expect((await store.getSnapshot(r.streamIdOf(note.id)))?.version).toBe(note.version);
+    });
+
+    it('a snapshot of unsaved events is refused with UncommittedEventsError; nothing is written', async () => {
+      const store = await makeStore();
+      const r = await repo({ snapshots: false }, store);
+      const note = newNote();
+      await r.save(note);
+      renames(note, 2);
+      const refused = await r.snapshot(note).catch((error: unknown) => error);
+      expect(UncommittedEventsError.isInstance(refused)).toBe(true);
+      expect(refused).toMatchObject({
+        name: 'UncommittedEventsError',
+        aggregateId: note.id,
+        streamId: r.streamIdOf(note.id),
+        uncommitted: 2,
+      });
+      expect(await store.getSnapshot(r.streamIdOf(note.id))).toBeNull();
+      await r.save(note);
+      await r.snapshot(note);
       expect((await store.getSnapshot(r.streamIdOf(note.id)))?.version).toBe(note.version);
     });
 
