@@ -10,6 +10,7 @@ import {
   FlowraAttributes as A,
   type RecordedEvent,
   type TelemetryOptions,
+  ValidationError,
 } from '@flowra/eventstore-core';
 import { LruCache, Telemetry, inSpan } from '@flowra/eventstore-core/adapter';
 import type { Span } from '@opentelemetry/api';
@@ -100,6 +101,27 @@ interface Start<T> {
   source: 'cache' | 'snapshot';
 }
 
+/** Times a save to a shared stream is made again at its new end before the conflict is the caller's. */
+const SHARED_STREAM_REBASES = 8;
+
+function assertSnapshotPolicy(policy: SnapshotPolicy): void {
+  if (policy === false) return;
+  if (typeof policy === 'object' && policy !== null) {
+    if ('every' in policy) {
+      if (Number.isSafeInteger(policy.every) && policy.every > 0) return;
+      throw new ValidationError(
+        'snapshots.every',
+        `must be a positive integer, got ${String(policy.every)}`,
+      );
+    }
+    if ('when' in policy && typeof policy.when === 'function') return;
+  }
+  throw new ValidationError(
+    'snapshots',
+    'must be false, { every: n } or { when: (info) => boolean }',
+  );
+}
+
 /**
  * Loads aggregates from their streams (latest snapshot, then only the events after it) and
  * saves their new events with the loaded version as the expected version.
@@ -119,6 +141,7 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
   readonly #factory: AggregateDefinition<T>;
   readonly #naming: StreamNamingStrategy;
   readonly #snapshots: SnapshotPolicy;
+  /** Keyed by aggregate id: a stream may be shared by many aggregates (hash naming). */
   readonly #cache: LruCache<string, CacheEntry> | undefined;
   readonly #loaded = new WeakMap<T, Loaded>();
   readonly #warn: (message: string, cause?: unknown) => void;
@@ -129,8 +152,16 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
     this.#store = options.store;
     this.#factory = options.aggregate;
     this.#naming = options.naming ?? defaultStreamNaming();
-    this.#snapshots = this.#naming.shared ? false : (options.snapshots ?? { every: 100 });
+    const snapshots = options.snapshots ?? { every: 100 };
+    assertSnapshotPolicy(snapshots);
+    this.#snapshots = this.#naming.shared ? false : snapshots;
     const cacheSize = options.cacheSize ?? 1000;
+    if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
+      throw new ValidationError(
+        'cacheSize',
+        `must be a non-negative integer (0 turns the cache off), got ${String(cacheSize)}`,
+      );
+    }
     this.#cache = cacheSize > 0 ? new LruCache(cacheSize) : undefined;
     const logger = this.#telemetry.logger;
     const onWarning = options.onWarning;
@@ -164,7 +195,7 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
   async #getById(aggregateId: string, span: Span): Promise<T | null> {
     const streamId = this.streamIdOf(aggregateId);
     const readBefore = this.stats.eventsRead;
-    let start = this.#fromCache(streamId, aggregateId);
+    let start = this.#fromCache(aggregateId);
     if (start) this.stats.cacheHits++;
     else {
       this.stats.cacheMisses++;
@@ -172,8 +203,10 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
     }
     let loaded = start ? await this.#replay(streamId, aggregateId, start) : undefined;
     if (!loaded) {
-      if (start) this.#ignore(streamId, start);
+      if (start) this.#ignore(streamId, aggregateId, start);
       loaded = (await this.#replay(streamId, aggregateId, undefined))!;
+    } else if (start?.source === 'snapshot') {
+      this.stats.snapshotsUsed++;
     }
     const { aggregate, streamVersion, lastPosition } = loaded;
     if (span.isRecording()) {
@@ -188,7 +221,7 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
     }
     if (aggregate.version === 0) return null;
     this.#loaded.set(aggregate, { streamVersion, lastPosition });
-    this.#remember(streamId, aggregate, streamVersion, lastPosition);
+    this.#remember(aggregate, streamVersion, lastPosition);
     return aggregate;
   }
 
@@ -235,14 +268,14 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
       : undefined;
   }
 
-  #ignore(streamId: string, start: Start<T>): void {
+  #ignore(streamId: string, aggregateId: string, start: Start<T>): void {
     const what =
       start.source === 'cache'
         ? `cached ${this.#factory.aggregateType} state of '${streamId}'`
         : `snapshot of '${streamId}'`;
     if (start.source === 'cache') {
       this.stats.cacheEntriesIgnored++;
-      this.#cache?.delete(streamId);
+      this.#cache?.delete(aggregateId);
     } else {
       this.stats.snapshotsIgnored++;
     }
@@ -251,18 +284,24 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
     );
   }
 
-  #fromCache(streamId: string, aggregateId: string): Start<T> | undefined {
-    const cached = this.#cache?.get(streamId);
+  #fromCache(aggregateId: string): Start<T> | undefined {
+    const cached = this.#cache?.get(aggregateId);
     if (!cached) return undefined;
     try {
       return {
-        aggregate: this.#factory.fromSnapshot(aggregateId, cached.snapshot, cached.version),
+        // A copy: an aggregate may change the state it was restored from in place, and a
+        // command that then fails must leave nothing of it behind.
+        aggregate: this.#factory.fromSnapshot(
+          aggregateId,
+          structuredClone(cached.snapshot),
+          cached.version,
+        ),
         streamVersion: cached.streamVersion,
         lastPosition: cached.lastPosition,
         source: 'cache',
       };
     } catch (error) {
-      this.#cache?.delete(streamId);
+      this.#cache?.delete(aggregateId);
       this.#warn(
         `cached ${this.#factory.aggregateType} '${aggregateId}' could not be restored`,
         error,
@@ -305,7 +344,7 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
     const expected: ExpectedVersion = loaded
       ? loaded.streamVersion
       : this.#naming.shared
-        ? 'any'
+        ? 0
         : aggregate.version - pending.length;
     const metadata = this.#metadata(aggregate.id, context);
     const events: NewEvent[] = pending.map((e) => ({
@@ -319,12 +358,14 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
     });
     let result: AppendResult;
     try {
-      result = await this.#store.append(streamId, events, expected);
+      result = this.#naming.shared
+        ? await this.#appendShared(streamId, aggregate, events, loaded)
+        : await this.#store.append(streamId, events, expected);
       span.setAttribute(A.STREAM_VERSION, result.nextExpectedVersion);
     } catch (error) {
       if (ConcurrencyError.isInstance(error)) {
         this.stats.conflicts++;
-        this.#cache?.delete(streamId);
+        this.#cache?.delete(aggregate.id);
       }
       throw error;
     }
@@ -334,11 +375,41 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
       streamVersion: result.nextExpectedVersion,
       lastPosition: result.position,
     });
-    this.#remember(streamId, aggregate, result.nextExpectedVersion, result.position);
-    if (this.#shouldSnapshot(aggregate, previousVersion)) {
+    this.#remember(aggregate, result.nextExpectedVersion, result.position);
+    if (this.#shouldSnapshot(streamId, aggregate, previousVersion)) {
       await this.#saveSnapshot(streamId, aggregate);
     }
     return result;
+  }
+
+  /**
+   * A stream shared by many aggregates moves with each of their saves, so its version alone
+   * cannot tell a conflict: an append that finds it moved reads what was added since, and only
+   * an event of this aggregate there (or, for one not loaded here, a count of its events other
+   * than the aggregate has) is a conflict. Otherwise the append is made again at the new end.
+   */
+  async #appendShared(
+    streamId: string,
+    aggregate: T,
+    events: NewEvent[],
+    loaded: Loaded | undefined,
+  ): Promise<AppendResult> {
+    const known = aggregate.version - aggregate.uncommittedEvents.length;
+    // Not loaded here (new, or loaded by another repository): its events are counted from the start.
+    let at = loaded?.streamVersion ?? 0;
+    let own = loaded ? known : 0;
+    for (let round = 0; ; round++) {
+      try {
+        return await this.#store.append(streamId, events, at);
+      } catch (error) {
+        if (!ConcurrencyError.isInstance(error) || round === SHARED_STREAM_REBASES) throw error;
+        for await (const event of this.#store.readStream(streamId, { fromVersion: at + 1 })) {
+          if (this.#belongs(event, aggregate.id)) own++;
+          at = event.version;
+        }
+        if (own !== known) throw error;
+      }
+    }
   }
 
   /**
@@ -351,6 +422,11 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
     options: UpdateOptions = {},
   ): Promise<T> {
     const retries = options.retries ?? 3;
+    if (!Number.isSafeInteger(retries) || retries < 0) {
+      return Promise.reject(
+        new ValidationError('retries', `must be a non-negative integer, got ${String(retries)}`),
+      );
+    }
     return this.#span('update', aggregateId, async (span) => {
       for (let attempt = 0; ; attempt++) {
         span.setAttribute(A.RETRIES, attempt);
@@ -415,18 +491,20 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
       );
     }
     const envelope = snapshot.data as Partial<SnapshotEnvelope> | null;
-    if (
-      envelope?.schemaVersion !== this.#factory.snapshotSchemaVersion ||
-      envelope.aggregateType !== this.#factory.aggregateType
-    ) {
+    if (envelope?.schemaVersion !== this.#factory.snapshotSchemaVersion) {
       return this.#skipSnapshot(
         streamId,
         `has schema version ${String(envelope?.schemaVersion)}, expected ${this.#factory.snapshotSchemaVersion}`,
       );
     }
+    if (envelope.aggregateType !== this.#factory.aggregateType) {
+      return this.#skipSnapshot(
+        streamId,
+        `is of aggregate type ${JSON.stringify(envelope.aggregateType)}, expected '${this.#factory.aggregateType}'`,
+      );
+    }
     try {
       const aggregate = this.#factory.fromSnapshot(aggregateId, envelope.state, snapshot.version);
-      this.stats.snapshotsUsed++;
       return {
         aggregate,
         streamVersion: snapshot.version,
@@ -445,7 +523,7 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
     return undefined;
   }
 
-  #shouldSnapshot(aggregate: T, previousVersion: number): boolean {
+  #shouldSnapshot(streamId: string, aggregate: T, previousVersion: number): boolean {
     const policy = this.#snapshots;
     if (policy === false) return false;
     if ('every' in policy) {
@@ -453,7 +531,16 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
         Math.floor(aggregate.version / policy.every) > Math.floor(previousVersion / policy.every)
       );
     }
-    return policy.when({ aggregate, version: aggregate.version, previousVersion });
+    try {
+      return Boolean(policy.when({ aggregate, version: aggregate.version, previousVersion }));
+    } catch (error) {
+      // The events are saved by now: a caller told otherwise would save them again.
+      this.#warn(
+        `snapshot policy failed for '${streamId}' at version ${aggregate.version}: no snapshot taken`,
+        error,
+      );
+      return false;
+    }
   }
 
   async #saveSnapshot(streamId: string, aggregate: T): Promise<void> {
@@ -478,10 +565,22 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
     }
   }
 
-  #remember(streamId: string, aggregate: T, streamVersion: number, lastPosition: number): void {
+  #remember(aggregate: T, streamVersion: number, lastPosition: number): void {
     if (!this.#cache || aggregate.uncommittedEvents.length > 0) return;
-    this.#cache.set(streamId, {
-      snapshot: aggregate.toSnapshot(),
+    let snapshot: unknown;
+    try {
+      // A copy: the caller goes on changing the aggregate, maybe the very state it returned.
+      snapshot = structuredClone(aggregate.toSnapshot());
+    } catch (error) {
+      this.#cache.delete(aggregate.id);
+      this.#warn(
+        `${this.#factory.aggregateType} '${aggregate.id}' not cached: its snapshot form is not plain data`,
+        error,
+      );
+      return;
+    }
+    this.#cache.set(aggregate.id, {
+      snapshot,
       version: aggregate.version,
       streamVersion,
       lastPosition,
@@ -501,6 +600,17 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
   }
 
   #metadata(aggregateId: string, context: SaveContext): EventMetadata {
+    const extra: unknown = context.metadata;
+    if (
+      extra !== undefined &&
+      (typeof extra !== 'object' || extra === null || Array.isArray(extra))
+    ) {
+      throw new ValidationError(
+        'context.metadata',
+        `must be an object, got ${Array.isArray(extra) ? 'an array' : extra === null ? 'null' : typeof extra}`,
+        { streamId: this.streamIdOf(aggregateId) },
+      );
+    }
     const metadata: EventMetadata = {
       ...context.metadata,
       aggregateType: this.#factory.aggregateType,

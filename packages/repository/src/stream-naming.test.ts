@@ -41,6 +41,28 @@ describe('stream naming', () => {
     );
   });
 
+  it('no two aggregates share a stream under the default naming', () => {
+    const type = fc.stringMatching(/^[A-Za-z0-9-]{1,8}$/);
+    const id = fc.string({ minLength: 1, maxLength: 20 });
+    const naming = defaultStreamNaming();
+    const name = (t: string, i: string) => {
+      try {
+        return naming.streamId(t, i);
+      } catch {
+        return undefined;
+      }
+    };
+    fc.assert(
+      fc.property(type, id, type, id, (t1, i1, t2, i2) => {
+        fc.pre(t1 !== t2 || i1 !== i2);
+        const a = name(t1, i1);
+        if (a !== undefined) expect(name(t2, i2)).not.toBe(a);
+      }),
+    );
+    expect(() => naming.streamId('Order-line', '7')).toThrow(/aggregateType/);
+    expect(naming.streamId('Order', 'line-7')).toBe('Order-line-7');
+  });
+
   it('refuses separators in types and empty ids', () => {
     expect(() => defaultStreamNaming().streamId('Chat_x', 'a')).toThrow(/aggregateType/);
     expect(() => defaultStreamNaming().streamId('Chat', '')).toThrow(/aggregateId/);

@@ -27,13 +27,24 @@ function assertId(value: string): void {
   }
 }
 
+/**
+ * The default naming's separator is `-`, so its types hold none (`Order`/`line-7` and
+ * `Order-line`/`7` would share a stream), nor the other strategies' `_`.
+ */
+const DEFAULT_TYPE = /^[A-Za-z0-9]{1,64}$/;
+
 /** `{aggregateType}-{aggregateId}`: one stream per aggregate (the default). */
 export function defaultStreamNaming(): StreamNamingStrategy {
   return {
     kind: 'default',
     shared: false,
     streamId(type, id) {
-      assertPart(type, 'aggregateType');
+      if (typeof type !== 'string' || !DEFAULT_TYPE.test(type)) {
+        throw new ValidationError(
+          'aggregateType',
+          'must be 1-64 letters or digits under the default stream naming (its separator is "-")',
+        );
+      }
       assertId(id);
       return `${type}-${id}`;
     },

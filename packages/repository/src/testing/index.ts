@@ -4,3 +4,4 @@
  */
 export { repositoryHarness } from './repository-harness.js';
 export { Note, NoteAggregate, type NoteEvent, type NoteState } from './note.js';
+export { Tally, type TallyState } from './tally.js';

@@ -11,6 +11,7 @@ import { AggregateNotFoundError, TenantMismatchError, UncommittedEventsError } f
 import { EventSourcedRepository, type RepositoryOptions } from '../event-sourced-repository.js';
 import { hashStreamNaming, temporalStreamNaming, tenantStreamNaming } from '../stream-naming.js';
 import { Note, NoteAggregate } from './note.js';
+import { Tally } from './tally.js';
 
 let seq = 0;
 const newId = () => `note${Date.now().toString(36)}${++seq}`;
@@ -209,7 +210,11 @@ export function repositoryHarness(
       const reader = await repo({ cacheSize: 0, onWarning: (m) => warnings.push(m) }, store);
       const loaded = await reader.load(note.id);
       expect(loaded.state).toEqual(note.state);
-      expect(reader.stats).toMatchObject({ snapshotsIgnored: 1, eventsRead: note.version });
+      expect(reader.stats).toMatchObject({
+        snapshotsIgnored: 1,
+        snapshotsUsed: 0,
+        eventsRead: note.version,
+      });
       expect(warnings[0]).toContain('does not match the stream');
       const updated = await reader.update(note.id, (c) => c.rename('Fine'));
       expect(updated.version).toBe(note.version + 1);
@@ -421,6 +426,159 @@ export function repositoryHarness(
       await reader.save(again);
       expect((await reader.load(notes[0]!.id)).state.title).toBe('sharded');
       expect(await store.getSnapshot(r.streamIdOf(notes[0]!.id))).toBeNull();
+    });
+  });
+
+  describe(`EventSourcedRepository on ${name}: shared streams, the cache and bad options`, () => {
+    const tallies = async (options: Partial<RepositoryOptions<Tally>>, store: EventStore) =>
+      new EventSourcedRepository<Tally>({ store, aggregate: Tally.definition, ...options });
+    const oneShard = () => hashStreamNaming({ shards: 1 });
+    const conflictOf = (p: Promise<unknown>) =>
+      p.then(
+        () => 'saved',
+        (error: unknown) => (ConcurrencyError.isInstance(error) ? 'conflict' : error),
+      );
+
+    it('hash naming: the cache never hands one aggregate another’s state; an id never saved is null', async () => {
+      const store = await makeStore();
+      const r = await tallies({ naming: oneShard() }, store);
+      const [x, y] = [new Tally(newId()), new Tally(newId())];
+      x.add('x1', 1);
+      await r.save(x);
+      y.add('y1', 100);
+      await r.save(y);
+      expect((await r.load(x.id)).state).toEqual({ total: 1, items: ['x1'] });
+      expect((await r.load(y.id)).state).toEqual({ total: 100, items: ['y1'] });
+      expect(await r.getById(newId())).toBeNull();
+      expect((await r.load(x.id)).state.total).toBe(1);
+    });
+
+    it('hash naming: an id saved twice or a stale aggregate is a ConcurrencyError; other aggregates of the shard are not', async () => {
+      const store = await makeStore();
+      const [a, b, c] = await Promise.all(
+        [1, 2, 3].map(() => tallies({ naming: oneShard() }, store)),
+      );
+      const x = new Tally(newId());
+      x.add('first');
+      await a!.save(x);
+      const twin = new Tally(x.id);
+      twin.add('twin');
+      expect(await conflictOf(b!.save(twin))).toBe('conflict');
+
+      const stale = await a!.load(x.id);
+      await c!.update(x.id, (t) => t.add('by c'));
+      stale.add('late');
+      expect(await conflictOf(b!.save(stale))).toBe('conflict');
+      expect(await conflictOf(a!.save(stale))).toBe('conflict');
+
+      // Saves of other aggregates move the shard's version, which is no conflict for x.
+      const fresh = await a!.load(x.id);
+      for (let i = 0; i < 3; i++) {
+        const other = new Tally(newId());
+        other.add(`other ${i}`);
+        await b!.save(other);
+      }
+      fresh.add('after the others');
+      expect(await conflictOf(a!.save(fresh))).toBe('saved');
+      const reader = await tallies({ naming: oneShard(), cacheSize: 0 }, store);
+      expect((await reader.load(x.id)).state.items).toEqual(['first', 'by c', 'after the others']);
+      // Concurrent updates of one aggregate from two repositories both land, once each.
+      await Promise.all([a!.update(x.id, (t) => t.add('a')), b!.update(x.id, (t) => t.add('b'))]);
+      expect((await reader.load(x.id)).state.items.slice(3).sort()).toEqual(['a', 'b']);
+    });
+
+    it('a command that fails, or a caller changing a loaded aggregate, leaves the cache as stored', async () => {
+      const store = await makeStore();
+      const r = await tallies({}, store);
+      const t = new Tally(newId());
+      t.add('apple');
+      await r.save(t);
+      t.state.items.push('changed after the save');
+      const boom = new Error('refused');
+      await expect(
+        r.update(t.id, (loaded) => {
+          loaded.add('pear');
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
+      const loaded = await r.load(t.id);
+      expect(loaded.state).toEqual({ total: 1, items: ['apple'] });
+      loaded.state.items.push('changed after the load');
+      expect((await r.load(t.id)).state.items).toEqual(['apple']);
+      expect(r.stats.cacheHits).toBeGreaterThan(0);
+    });
+
+    it('refuses bad options and a bad save context with ValidationError, writing nothing', async () => {
+      const store = await makeStore();
+      for (const cacheSize of [Number.NaN, -1, 1.5, 'x']) {
+        await expect(tallies({ cacheSize: cacheSize as number }, store)).rejects.toThrow(
+          ValidationError,
+        );
+      }
+      for (const snapshots of [{ every: 0 }, { every: Number.NaN }, { when: 1 }, 'often']) {
+        await expect(
+          tallies(
+            { snapshots: snapshots as unknown as RepositoryOptions<Tally>['snapshots'] },
+            store,
+          ),
+        ).rejects.toThrow(ValidationError);
+      }
+      const r = await tallies({}, store);
+      const t = new Tally(newId());
+      t.add('one');
+      await r.save(t);
+      for (const retries of [Number.NaN, -1, 1.5]) {
+        await expect(r.update(t.id, (x) => x.add('two'), { retries })).rejects.toThrow(
+          ValidationError,
+        );
+      }
+      const fresh = new Tally(newId());
+      fresh.add('one');
+      const bad = { metadata: 'xyz' as unknown as Record<string, unknown> };
+      await expect(r.save(fresh, bad)).rejects.toThrow(ValidationError);
+      expect(await r.getById(fresh.id)).toBeNull();
+      expect((await r.load(t.id)).version).toBe(1);
+    });
+
+    it('a snapshot policy that throws is a warning: the save stands and is not made twice', async () => {
+      const store = await makeStore();
+      const warnings: string[] = [];
+      const r = await tallies(
+        {
+          snapshots: {
+            when: () => {
+              throw new Error('policy broke');
+            },
+          },
+          onWarning: (m) => warnings.push(m),
+        },
+        store,
+      );
+      const t = new Tally(newId());
+      t.add('one');
+      await r.save(t);
+      expect(warnings.join('\n')).toContain('snapshot policy failed');
+      expect(await store.getSnapshot(r.streamIdOf(t.id))).toBeNull();
+      await r.update(t.id, (x) => x.add('two'));
+      expect((await r.load(t.id)).state.items).toEqual(['one', 'two']);
+    });
+
+    it('a snapshot of another aggregate type is ignored, and the warning says why', async () => {
+      const store = await makeStore();
+      const warnings: string[] = [];
+      const r = await tallies({ cacheSize: 0, onWarning: (m) => warnings.push(m) }, store);
+      const t = new Tally(newId());
+      t.add('one');
+      await r.save(t);
+      await store.saveSnapshot({
+        streamId: r.streamIdOf(t.id),
+        version: 1,
+        data: { schemaVersion: 1, aggregateType: 'Note', state: { total: 9, items: [] } },
+        timestamp: new Date(),
+      });
+      expect((await r.load(t.id)).state.total).toBe(1);
+      expect(r.stats).toMatchObject({ snapshotsIgnored: 1, snapshotsUsed: 0 });
+      expect(warnings[0]).toContain('aggregate type "Note"');
     });
   });
 }
