@@ -18,6 +18,7 @@ import {
   startFlowra,
   waitForOutput,
 } from './test-support/run-flowra.js';
+import { verifyStore } from './verify-store.js';
 
 function expectCode(result: FlowraResult, code: number): void {
   expect(result.code, `stderr: ${result.stderr}\nstdout: ${result.stdout}`).toBe(code);
@@ -430,6 +431,51 @@ describeMongo('flowra against the test server', (mongo) => {
     const tail = await runFlowra(['verify', ...target(db)]);
     expectCode(tail, 1);
     expect(tail.stdout).toContain("positions 12–14 are missing at the log's end");
+  });
+
+  it('verify raises no alarm for appends another process makes while it runs', async () => {
+    const { db } = await mongo.freshDb('cli_verify_live');
+    await seed(db);
+    const store = new MongoEventStore(db);
+    // Commits appended (and the log's end mark raised) right after the scan has read the last
+    // commit and before verify reads anything else: what another process writing does.
+    const appendAfterScan = async () => {
+      for (let i = 0; i < 3; i++) await store.append('Live-1', [{ type: 'Tick', data: { i } }]);
+      await store.close();
+    };
+    const scanned = new Proxy(db, {
+      get(target, key) {
+        if (key !== 'collection') return Reflect.get(target, key, target);
+        return (name: string, ...rest: unknown[]) => {
+          const collection = target.collection(name, ...(rest as []));
+          if (name !== 'events') return collection;
+          return new Proxy(collection, {
+            get(c, k) {
+              if (k !== 'find') {
+                const value: unknown = Reflect.get(c, k, c);
+                return typeof value === 'function' ? value.bind(c) : value;
+              }
+              return (...args: Parameters<typeof c.find>) => {
+                const cursor = c.find(...args);
+                return {
+                  async *[Symbol.asyncIterator]() {
+                    yield* cursor;
+                    await appendAfterScan();
+                  },
+                  close: () => cursor.close(),
+                };
+              };
+            },
+          });
+        };
+      },
+    });
+    const report = await verifyStore(scanned);
+    expect(report.problems).toEqual([]);
+    expect(report.lastPosition).toBe(14);
+    const after = await runFlowra(['verify', '--json', ...target(db)]);
+    expectCode(after, 0);
+    expect(JSON.parse(after.stdout).lastPosition).toBe(17);
   });
 
   it('verify reports undecodable documents and missing indexes', async () => {

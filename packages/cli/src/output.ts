@@ -68,3 +68,8 @@ export function truncate(text: string, width: number | undefined): string {
 export function range(first: number, last: number): string {
   return first === last ? String(first) : `${first}–${last}`;
 }
+
+/** `position 14` or `positions 14–20`: a range named with its noun in the right number. */
+export function counted(noun: string, first: number, last: number): string {
+  return first === last ? `${noun} ${first}` : `${noun}s ${first}–${last}`;
+}

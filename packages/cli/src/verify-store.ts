@@ -9,7 +9,7 @@ import {
   logMarkId,
 } from '@flowra/eventstore-mongo/storage';
 import type { Db } from 'mongodb';
-import { range } from './output.js';
+import { counted, range } from './output.js';
 
 export type VerifyProblemKind =
   | 'position-gap'
@@ -99,6 +99,13 @@ export async function verifyStore(
   };
 
   const events = db.collection<CommitDocument>(names.events);
+  // Read before the scan: every position up to it was acknowledged, so committed, before the
+  // scan began and must be in it. A mark read afterwards would also count appends made while
+  // the scan ran (another process writing), which the scan may not reach: a false alarm.
+  const mark = await db
+    .collection<{ _id: string; position?: unknown }>(names.meta)
+    .findOne({ _id: logMarkId(names.events) })
+    .catch(() => null);
   options.onStart?.(await events.estimatedDocumentCount().catch(() => 0));
   const streamVersions = new Map<string, number>();
   let nextPosition = 1;
@@ -110,7 +117,7 @@ export async function verifyStore(
       commits++;
       options.onCommit?.();
       const streamId = typeof doc.aggregate_id === 'string' ? doc.aggregate_id : undefined;
-      const where = `commit of stream '${streamId ?? '(no aggregate_id)'}' at position ${String(doc.position)}`;
+      const where = `commit of stream '${streamId ?? '(no aggregate_id)'}' at ${isInt(doc.position) ? `position ${doc.position}` : `_id ${String(doc._id)} (no integer position)`}`;
       try {
         eventCount += decodeCommit(doc).length;
       } catch (error) {
@@ -128,7 +135,7 @@ export async function verifyStore(
         if (position > nextPosition) {
           report({
             kind: 'position-gap',
-            message: `positions ${range(nextPosition, position - 1)} are missing (the log jumps to the ${where})`,
+            message: `${counted('position', nextPosition, position - 1)} ${nextPosition === position - 1 ? 'is' : 'are'} missing (the log jumps to the ${where})`,
             position: nextPosition,
           });
         } else if (position < nextPosition) {
@@ -153,7 +160,7 @@ export async function verifyStore(
         if (version > previous + 1) {
           report({
             kind: 'version-gap',
-            message: `stream '${streamId}' is missing versions ${range(previous + 1, version - 1)} (next commit at position ${String(position)} starts at version ${version})`,
+            message: `stream '${streamId}' is missing ${counted('version', previous + 1, version - 1)} (next commit at position ${String(position)} starts at version ${version})`,
             streamId,
             position,
           });
@@ -174,14 +181,10 @@ export async function verifyStore(
 
   // The store keeps the highest position it acknowledged apart from the commits: above the
   // last commit, the log's last commits were removed.
-  const mark = await db
-    .collection<{ _id: string; position?: unknown }>(names.meta)
-    .findOne({ _id: logMarkId(names.events) })
-    .catch(() => null);
   if (isInt(mark?.position) && mark.position >= nextPosition) {
     report({
       kind: 'position-gap',
-      message: `positions ${range(nextPosition, mark.position)} are missing at the log's end (acknowledged, then removed: appends go on after them)`,
+      message: `${counted('position', nextPosition, mark.position)} ${nextPosition === mark.position ? 'is' : 'are'} missing at the log's end (acknowledged, then removed: appends go on after them)`,
       position: nextPosition,
     });
   }
