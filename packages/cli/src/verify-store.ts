@@ -67,13 +67,22 @@ function codeOf(error: unknown): unknown {
   return (error as { code?: unknown })?.code;
 }
 
-async function indexesOf(
-  db: Db,
-  collection: string,
-): Promise<Map<string, { key: unknown; unique: boolean }>> {
+type ListedIndex = Parameters<typeof indexMismatch>[1];
+
+async function indexesOf(db: Db, collection: string): Promise<Map<string, ListedIndex>> {
   try {
     const list = await db.collection(collection).listIndexes().toArray();
-    return new Map(list.map((i) => [String(i.name), { key: i.key, unique: i.unique === true }]));
+    return new Map(
+      list.map((i) => [
+        String(i.name),
+        {
+          key: i.key,
+          unique: i.unique === true,
+          partialFilterExpression: i.partialFilterExpression,
+          sparse: i.sparse === true,
+        },
+      ]),
+    );
   } catch (error) {
     if (codeOf(error) === 26 /* NamespaceNotFound */) return new Map();
     throw error;
@@ -235,7 +244,7 @@ export async function verifyStore(
   const multikeyExpected = record?.uniqueMultikey !== false;
   const expectedIndexes = INDEXES.filter((def) => multikeyExpected || !def.multikey);
   let present = 0;
-  const byCollection = new Map<string, Map<string, { key: unknown; unique: boolean }>>();
+  const byCollection = new Map<string, Map<string, ListedIndex>>();
   for (const def of expectedIndexes) {
     const collection = names[def.collection];
     let existing = byCollection.get(collection);
@@ -245,15 +254,16 @@ export async function verifyStore(
     }
     const found = existing.get(def.name);
     const label = `index ${collection}.${def.name}`;
+    const mismatch = found && indexMismatch(def, found);
     if (!found) {
       report({
         kind: 'index-missing',
         message: `${label} is missing (${def.purpose}): run flowra migrate`,
       });
-    } else if (indexMismatch(def, found)) {
+    } else if (mismatch) {
       report({
         kind: 'index-different',
-        message: `${label} is ${JSON.stringify(found.key)}${found.unique ? ' unique' : ''}, expected ${JSON.stringify(def.key)}${def.unique ? ' unique' : ''}: drop it and run flowra migrate`,
+        message: `${label} is ${JSON.stringify(found.key)}${found.unique ? ' unique' : ''}, expected ${JSON.stringify(def.key)}${def.unique ? ' unique' : ''} (${mismatch.detail}): drop it and run flowra migrate`,
       });
     } else {
       present++;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EVENTS_FLAT_PIPELINE, INDEXES, SCHEMA_VERSION } from './schema.js';
+import { EVENTS_FLAT_PIPELINE, INDEXES, SCHEMA_VERSION, indexMismatch } from './schema.js';
 
 /** Evaluates a literal copied out of the mongosh scripts (our own files, never input). */
 const literal = (source: string): unknown => new Function(`return (${source});`)();
@@ -51,3 +51,38 @@ describe('the mongosh migrations', () => {
 function byName(a: { name: unknown }, b: { name: unknown }): number {
   return String(a.name).localeCompare(String(b.name));
 }
+
+describe('an index found under a schema name', () => {
+  const byName = (name: string) => INDEXES.find((i) => i.name === name)!;
+  const position = byName('position_unique');
+  const everyPosition = byName('events_position_unique');
+
+  it('matches when key, uniqueness and filter are the schema’s', () => {
+    expect(indexMismatch(position, { key: { position: 1 }, unique: true })).toBeUndefined();
+    expect(
+      indexMismatch(everyPosition, {
+        key: everyPosition.key,
+        unique: true,
+        partialFilterExpression: everyPosition.partialFilterExpression,
+      }),
+    ).toBeUndefined();
+  });
+
+  it('is refused when unique over only some commits: partial or sparse', () => {
+    const partial = indexMismatch(position, {
+      key: { position: 1 },
+      unique: true,
+      partialFilterExpression: { position: { $gt: 100 } },
+    });
+    expect(partial).toEqual({
+      problem: 'not-unique',
+      detail: 'is unique only where {"position":{"$gt":100}}, expected over every commit',
+    });
+    expect(
+      indexMismatch(position, { key: { position: 1 }, unique: true, sparse: true })?.problem,
+    ).toBe('not-unique');
+    expect(
+      indexMismatch(everyPosition, { key: everyPosition.key, unique: true })?.detail,
+    ).toContain('has no partialFilterExpression');
+  });
+});

@@ -182,6 +182,7 @@ interface ListedIndex {
   key: Record<string, unknown>;
   unique: boolean;
   partialFilterExpression?: unknown;
+  sparse?: boolean;
 }
 
 function codeOf(error: unknown): number | undefined {
@@ -209,6 +210,7 @@ async function listIndexes(
           key: i.key as Record<string, unknown>,
           unique: i.unique === true,
           partialFilterExpression: i.partialFilterExpression,
+          sparse: i.sparse === true,
         },
       ]),
     );
@@ -221,7 +223,7 @@ async function listIndexes(
 /** How a listed index differs from its definition, or undefined when it matches. */
 export function indexMismatch(
   def: IndexDefinition,
-  found: { key: unknown; unique: boolean },
+  found: { key: unknown; unique: boolean; partialFilterExpression?: unknown; sparse?: boolean },
 ): Pick<SchemaProblem, 'problem' | 'detail'> | undefined {
   if (JSON.stringify(found.key) !== JSON.stringify(def.key)) {
     return {
@@ -233,6 +235,25 @@ export function indexMismatch(
     return {
       problem: 'not-unique',
       detail: def.unique ? 'exists but is not unique' : 'is unique but should not be',
+    };
+  }
+  if (!def.unique) return undefined;
+  // A unique index that leaves documents out (an operator's partial or sparse one under the
+  // schema's name) lets two commits share what it should keep apart.
+  const filter = JSON.stringify(found.partialFilterExpression ?? null);
+  if (filter !== JSON.stringify(def.partialFilterExpression ?? null)) {
+    return {
+      problem: 'not-unique',
+      detail:
+        filter === 'null'
+          ? `has no partialFilterExpression, expected ${JSON.stringify(def.partialFilterExpression)}`
+          : `is unique only where ${filter}, expected ${def.partialFilterExpression ? JSON.stringify(def.partialFilterExpression) : 'over every commit'}`,
+    };
+  }
+  if (found.sparse) {
+    return {
+      problem: 'not-unique',
+      detail: 'is sparse: commits without its fields are not held to it',
     };
   }
   return undefined;
