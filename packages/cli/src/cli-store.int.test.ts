@@ -580,6 +580,24 @@ describeMongo('flowra against the test server', (mongo) => {
     ).toBe(0);
   });
 
+  it('import refuses a file that gives one event id twice in a stream, and writes nothing', async () => {
+    const { db: source } = await mongo.freshDb('cli_dupid_src');
+    const { db: copy } = await mongo.freshDb('cli_dupid_copy');
+    await seed(source);
+    const lines = (await runFlowra(['export', ...target(source)])).stdout.trim().split('\n');
+    // Lines 4 and 5 are one commit of Chat-1 (its first Posted and Read): the same id twice in it.
+    const idOf = (line: string) => /"eventId":"([^"]+)"/.exec(line)![1]!;
+    lines[4] = lines[4]!.replace(idOf(lines[4]!), idOf(lines[3]!));
+    const file = join(dir, 'repeated-id.ndjson');
+    await writeFile(file, `${lines.join('\n')}\n`);
+
+    const result = await runFlowra(['import', file, ...target(copy)]);
+    expectCode(result, 2);
+    expect(result.stderr).toContain(`${file} line 5:`);
+    expect(result.stderr).toContain('repeats an event id given earlier in its stream');
+    expect(await copy.collection('events').countDocuments()).toBe(0);
+  });
+
   it('import refuses a target whose log holds other events and writes nothing', async () => {
     const { db: source } = await mongo.freshDb('cli_clash_src');
     const { db: other } = await mongo.freshDb('cli_clash_other');

@@ -188,10 +188,13 @@ export function createProgram(version: string, setExitCode: (code: number) => vo
     .option('--dry-run', 'check the file and the target, write nothing')
     .addHelpText(
       'after',
-      '\nThe whole file is checked before anything is written (a bad line: its number, exit code 2).\n' +
+      '\nThe whole file is checked before anything is written (a bad line, or an event id given twice\n' +
+        'in one stream: its line number, exit code 2).\n' +
         "The target must be empty or end right before the file's first position; events it already\n" +
         'holds must be exactly the same (re-running an import is a no-op that says "Already imported").\n' +
-        'Anything else is refused with exit code 1 and nothing written.',
+        'Anything else is refused with exit code 1 and nothing written. Nothing else may write to the\n' +
+        'target meanwhile: should another writer append while the events are written, the import stops\n' +
+        '(exit code 1), says how many it wrote, and the rest cannot follow them any more.',
     )
     .action(
       run(async (file: string, options: { dryRun?: boolean }, command: Command) =>

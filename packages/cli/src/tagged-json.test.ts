@@ -35,11 +35,27 @@ describe('tagged JSON', () => {
   it.each([
     [{ $date: 'yesterday' }, '$date must hold an ISO 8601'],
     [{ $date: '2025-02-30T00:00:00.000Z', more: 1 }, 'only key'],
+    [{ $date: '2026-02-30T00:00:00Z' }, 'is not a valid date'],
+    [{ $date: '2025-02-29T00:00:00.000Z' }, 'is not a valid date'],
+    [{ $date: '2026-04-31T00:00:00.000+02:00' }, 'is not a valid date'],
+    [{ $date: '2026-01-01T24:00:00.000Z' }, 'is not a valid date'],
     [{ $number: '42' }, '$number must be'],
     [{ a: { $oid: 'abc' } }, 'unknown tag $oid'],
   ])('refuses %j', (input, message) => {
     expect(() => fromTaggedJson(input)).toThrow(TaggedJsonError);
     expect(() => fromTaggedJson(input)).toThrow(message);
+  });
+
+  it('keeps every day the calendar has, leap days and six-digit years included', () => {
+    for (const text of [
+      '2024-02-29T23:59:59.999Z',
+      '2000-02-29T00:00:00.000Z',
+      '+275760-09-13T00:00:00.000Z',
+      '-000001-12-31T00:00:00.000Z',
+      '2026-12-31T23:59:59.000+05:30',
+    ]) {
+      expect((fromTaggedJson({ $date: text }) as Date).getTime()).toBe(new Date(text).getTime());
+    }
   });
 
   it('names the path of a bad value', () => {

@@ -53,13 +53,27 @@ export function toTaggedJson(value: unknown): unknown {
   return out;
 }
 
+/**
+ * Whether the written day, hour, minute and second exist: `Date` rolls `2026-02-30` over to
+ * March 2nd, and an import must not store an instant other than the one written.
+ */
+function isCalendarDate(text: string): boolean {
+  const [, year, month, day, hour, minute, second] =
+    /^([+-]?\d+)-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)/.exec(text)!.map(Number) as number[];
+  const leap = year! % 4 === 0 && (year! % 100 !== 0 || year! % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month! - 1];
+  return (
+    days !== undefined && day! >= 1 && day! <= days && hour! <= 23 && minute! <= 59 && second! <= 59
+  );
+}
+
 function decodeTag(tag: string, content: unknown, path: string): unknown {
   if (tag === '$date') {
     if (typeof content !== 'string' || !ISO_DATE.test(content)) {
       throw new TaggedJsonError(path, '$date must hold an ISO 8601 date-time string');
     }
     const date = new Date(content);
-    if (Number.isNaN(date.getTime()))
+    if (Number.isNaN(date.getTime()) || !isCalendarDate(content))
       throw new TaggedJsonError(path, `$date ${content} is not a valid date`);
     return date;
   }

@@ -86,4 +86,45 @@ describeMongo('MongoEventStore.restore', (mongo) => {
     expect(await collect(target.readAll())).toEqual(all.slice(0, 1));
     await Promise.all([source.close(), target.close()]);
   });
+
+  it('refuses events that give one id twice in a stream, in one commit or in two, writing nothing', async () => {
+    const source = new MongoEventStore((await mongo.freshDb('restore_repeat_src')).db);
+    await source.append('s-1', [
+      { type: 'A', data: {} },
+      { type: 'B', data: {} },
+    ]);
+    await source.append('s-1', [{ type: 'C', data: {} }]);
+    const [a, b, c] = await collect(source.readAll());
+    const target = new MongoEventStore((await mongo.freshDb('restore_repeat_dst')).db);
+
+    const sameCommit = { ...b!, eventId: a!.eventId };
+    const inOne = await refusal(target.restore(from([a!, sameCommit, c!])));
+    expect(inOne).toMatchObject({ reason: 'event-id-repeated', event: sameCommit, written: 0 });
+    const laterCommit = { ...c!, eventId: a!.eventId };
+    const inTwo = await refusal(target.restore(from([a!, b!, laterCommit])));
+    expect(inTwo).toMatchObject({ reason: 'event-id-repeated', event: laterCommit });
+    expect(inTwo.message).toContain('repeats an event id given earlier in its stream');
+    expect(await target.headPosition()).toBe(0);
+    await Promise.all([source.close(), target.close()]);
+  });
+
+  it('stops when another writer appends meanwhile, and says what it wrote and that it cannot resume', async () => {
+    const source = new MongoEventStore((await mongo.freshDb('restore_race_src')).db);
+    await source.append('s-1', [{ type: 'A', data: {} }]);
+    const all = await collect(source.readAll());
+    const { db } = await mongo.freshDb('restore_race_dst');
+    const target = new MongoEventStore(db);
+    const other = new MongoEventStore(db);
+    let pass = 0;
+    const racing = async function* () {
+      // The second reading is the writing one: another process appends just before it.
+      if (++pass === 2) await other.append('elsewhere', [{ type: 'X', data: {} }]);
+      yield* all as RestorableEvent[];
+    };
+    const raced = await refusal(target.restore(racing));
+    expect(raced).toMatchObject({ reason: 'concurrent-writer', written: 0, headPosition: 1 });
+    expect(raced.message).toContain('nothing was written and the log now ends at position 1');
+    expect(raced.message).toContain('restore into a database nothing else writes to');
+    await Promise.all([source.close(), target.close(), other.close()]);
+  });
 });

@@ -37,6 +37,8 @@ export type RestoreRefusal =
   | 'stream-version'
   /** An event id the target already holds. */
   | 'event-id-taken'
+  /** An event id the events themselves give twice in one stream. */
+  | 'event-id-repeated'
   /** Another writer appended while the events were being written. */
   | 'concurrent-writer';
 
@@ -122,6 +124,9 @@ export async function restoreEvents(
   const grouper = new CommitGrouper(target.aggregateTypeOf);
   const firstOfStream = new Map<string, RestorableEvent>();
   const lastVersion = new Map<string, number>();
+  // Ids are unique per stream in every store; the unique index that would also catch a repeat
+  // is not on every server, and never sees two events of one commit. One id kept per event.
+  const idsOfStream = new Map<string, Set<string>>();
   let ids: RestorableEvent[] = [];
   const checkIds = async () => {
     const batch = ids;
@@ -159,6 +164,16 @@ export async function restoreEvents(
       );
     }
     lastVersion.set(event.streamId, event.version);
+    let streamIds = idsOfStream.get(event.streamId);
+    if (!streamIds) idsOfStream.set(event.streamId, (streamIds = new Set()));
+    if (streamIds.has(event.eventId)) {
+      throw refuse(
+        'event-id-repeated',
+        `${describe(event)} repeats an event id given earlier in its stream`,
+        event,
+      );
+    }
+    streamIds.add(event.eventId);
     events++;
     if (grouper.add(event)) commits++;
     ids.push(event);
@@ -194,11 +209,21 @@ export async function restoreEvents(
       await target.commits.insertMany(batch);
     } catch (error) {
       if ((error as { code?: unknown }).code !== 11000) throw error;
+      // Ordered: the commits before the refused one are in.
+      const inserted = (error as { insertedCount?: unknown }).insertedCount;
+      if (typeof inserted === 'number') {
+        written += batch.slice(0, inserted).reduce((n, c) => n + c.events.length, 0);
+      }
       const now = await target.headPosition();
+      const wrote =
+        written === 0
+          ? 'nothing was written'
+          : `${written} events were written (positions ${head + 1}-${head + written})`;
       throw new RestoreRefusedError(
         'concurrent-writer',
-        `another writer took position ${batch[0]!.position} or a later one while restoring; ` +
-          `the log now ends at position ${now}. Restoring the same events again resumes where this stopped`,
+        `another writer appended at position ${head + written + 1} or after it while restoring; ` +
+          `${wrote} and the log now ends at position ${now}. The rest cannot follow them any more ` +
+          `(their positions are taken): restore into a database nothing else writes to`,
         { headPosition: now, written },
       );
     }

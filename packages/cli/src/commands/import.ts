@@ -6,7 +6,7 @@ import {
   RestoreRefusedError,
 } from '@flowra/eventstore-mongo';
 import type { Connection } from '../connection.js';
-import { CliError, EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
+import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { type ImportFileSummary, checkEventFile, readEventFile } from '../import-file.js';
 import { range } from '../output.js';
 import { startProgress } from '../progress.js';
@@ -32,17 +32,17 @@ function sameData(a: unknown, b: unknown): boolean {
   return isDeepStrictEqual(toTaggedJson(a), toTaggedJson(b));
 }
 
-function sameEvent(a: RecordedEvent, b: RecordedEvent): boolean {
-  return (
-    a.eventId === b.eventId &&
-    a.streamId === b.streamId &&
-    a.version === b.version &&
-    a.position === b.position &&
-    a.type === b.type &&
-    a.recordedAt.getTime() === b.recordedAt.getTime() &&
-    sameData(a.data, b.data) &&
-    sameData(a.metadata, b.metadata)
-  );
+/** The first field in which two events differ, or undefined when they are the same event. */
+function differingField(a: RecordedEvent, b: RecordedEvent): string | undefined {
+  if (a.eventId !== b.eventId) return 'eventId';
+  if (a.streamId !== b.streamId) return 'streamId';
+  if (a.version !== b.version) return 'version';
+  if (a.position !== b.position) return 'position';
+  if (a.type !== b.type) return 'type';
+  if (a.recordedAt.getTime() !== b.recordedAt.getTime()) return 'recordedAt';
+  if (!sameData(a.data, b.data)) return 'data';
+  if (!sameData(a.metadata, b.metadata)) return 'metadata';
+  return undefined;
 }
 
 /**
@@ -64,10 +64,11 @@ async function compareHeld(
     for await (const { line, event } of readEventFile(path)) {
       if (event.position > head) break;
       const stored = await held.next();
-      if (stored.done || !sameEvent(stored.value, event)) {
+      const differs = stored.done ? undefined : differingField(stored.value, event);
+      if (stored.done || differs !== undefined) {
         throw refuse(
           `line ${line}: the file has ${describe(event)} where the target holds ` +
-            `${stored.done ? 'nothing readable' : describe(stored.value)}`,
+            `${stored.done ? 'nothing readable' : `${describe(stored.value)}, with other ${differs}`}`,
         );
       }
     }
@@ -135,12 +136,13 @@ export async function runImport(
     } catch (error) {
       if (!RestoreRefusedError.isInstance(error)) throw error;
       if (error.reason === 'concurrent-writer') {
-        throw new CliError(
-          `import stopped: ${error.message}. Run the same import again once nothing else writes to the target: it resumes where it stopped or explains why it cannot.`,
-          EXIT_FAILURE,
-        );
+        throw new CliError(`import stopped: ${error.message}.`, EXIT_FAILURE);
       }
       const line = error.event ? lines.get(error.event) : undefined;
+      if (error.reason === 'event-id-repeated') {
+        // The file itself is wrong, as a malformed line is: nothing was written.
+        throw new CliError(`${path} line ${line ?? '?'}: ${error.message}`, EXIT_USAGE);
+      }
       const hint =
         error.reason === 'gap' && error.event?.position === summary.firstPosition
           ? " (export with --from <the target's last position>)"
