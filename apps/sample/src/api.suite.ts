@@ -349,6 +349,47 @@ export function apiSuite(openStorage: () => Promise<Storage>): void {
     });
   });
 
+  it('twenty concurrent renames without If-Match all succeed: the server retries them in turn', async () => {
+    const api = client();
+    const { id, version } = await createTask(api);
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => api.put(`/chats/${id}/title`, { title: `Take ${i}` })),
+    );
+    expect(replies.map((r) => r.status)).toEqual(replies.map(() => 200));
+    expect((await api.get(`/chats/${id}`)).body.chat.version).toBe(version + 20);
+  });
+
+  it('If-Match is a list of strong ETags: any listed version goes through, weak or foreign tags never do, creating refuses one', async () => {
+    const api = client();
+    const { id, version } = await createTask(api);
+    const put = (ifMatch: string, priority: string) =>
+      api.put(`/chats/${id}/priority`, { priority }, { 'If-Match': ifMatch });
+    expect((await put(`W/"${version}"`, 'high')).status).toBe(409);
+    expect((await put(`"0${version}"`, 'high')).status).toBe(409);
+    const listed = await put(`"${version + 7}", "${version}"`, 'high');
+    expect(listed.status).toBe(200);
+    expect((await put('"1" garbage', 'low')).status).toBe(400);
+    const created = await api.post(
+      '/chats',
+      { workspaceId: 'web', title: 'Fresh' },
+      { 'If-Match': '"5"' },
+    );
+    expect(created.status).toBe(400);
+    expect(created.body.field).toBe('If-Match');
+    const posted = await api.post(`/chats/${id}/messages`, { body: 'hi' }, { 'If-Match': '"1"' });
+    expect(posted.status).toBe(400);
+    expect(
+      (await api.post(`/chats/${id}/messages`, { body: 'hi' }, { 'If-Match': '*' })).status,
+    ).toBe(201);
+  });
+
+  it('413: a body over 64 KiB, answered in the JSON of every other error', async () => {
+    const api = client();
+    const reply = await api.post('/chats', { workspaceId: 'web', title: 'x'.repeat(70 * 1024) });
+    expect(reply.status).toBe(413);
+    expect(reply.body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+  });
+
   it('concurrent updates without If-Match all succeed: the repository retries on conflict', async () => {
     const api = client();
     const { id, version } = await createTask(api);
@@ -545,6 +586,13 @@ export function apiSuite(openStorage: () => Promise<Storage>): void {
         type: 'StatusChanged',
         data: { chatId: id, to: 'in_progress' },
       });
+
+      // A position the log has not reached (from before a restart, say) would skip events.
+      const ahead = await open({ 'Last-Event-ID': String(Number(live!.id) + 1000) });
+      expect(ahead.status).toBe(400);
+      const refused = (await ahead.json()) as { field: string; message: string };
+      expect(refused).toMatchObject({ field: 'Last-Event-ID' });
+      expect(refused.message).toContain("past the log's head");
     } finally {
       abort.abort();
       await server.close();

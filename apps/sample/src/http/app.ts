@@ -23,6 +23,9 @@ export interface AppDependencies {
 }
 
 /** The HTTP API: routes compose the packages; errors are mapped once, in `onError`. */
+/** Commands carry a few fields; a larger body is refused before it is read. */
+const MAX_BODY_BYTES = 64 * 1024;
+
 export function createApp(deps: AppDependencies): Hono<AppEnv> {
   const { storage, repositories, projections, feed, log = console.error } = deps;
   const app = new Hono<AppEnv>();
@@ -33,7 +36,17 @@ export function createApp(deps: AppDependencies): Hono<AppEnv> {
     c.json({ code: 'NOT_FOUND', message: `No route for ${c.req.method} ${c.req.path}` }, 404),
   );
   // Messages are at most 10,000 characters: anything much larger is not a Flowra request.
-  app.use(bodyLimit({ maxSize: 64 * 1024 }));
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      // In the JSON shape of every other error, not the middleware's plain text.
+      onError: (c) =>
+        c.json(
+          { code: 'PAYLOAD_TOO_LARGE', message: `request body over ${MAX_BODY_BYTES / 1024} KiB` },
+          413,
+        ),
+    }),
+  );
 
   app.get('/', (c) => c.html(PAGE_HTML));
   app.get('/health', async (c) =>

@@ -18,7 +18,7 @@ import type { TenantRepositories } from '../tenancy.js';
 import { type TimelineEntry, inTimelineOrder, toMessageView } from '../projections/timeline.js';
 import { type AppContext, type AppEnv, commandContext, writeContext } from './app-env.js';
 import { body, noInput, readBody } from './body.js';
-import { etag, runCommand } from './versioning.js';
+import { etag, refuseIfMatch, runCommand } from './versioning.js';
 import { chatView } from './views.js';
 
 /** Chats: created here, then changed by one route per domain command. */
@@ -48,6 +48,7 @@ export function chatRoutes(
   }
 
   routes.post('/', async (c) => {
+    refuseIfMatch(c.req.header('if-match'));
     const input = await readBody(c, CreateChatInput);
     const chat = Chat.create(randomUUID(), input, commandContext(c));
     await repositories.chats(c.get('scope').tenantId).save(chat, writeContext(c));

@@ -5,7 +5,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
-import { etag } from './versioning.js';
+import { ContendedCommandError, etag } from './versioning.js';
 
 interface ErrorReply {
   status: ContentfulStatusCode;
@@ -49,6 +49,18 @@ export function toErrorReply(error: unknown): ErrorReply {
         code: 'CONFLICT',
         message: `Version ${String(error.expectedVersion)} is not the current one (${error.actualVersion}): reload and retry`,
         expectedVersion: error.expectedVersion,
+        actualVersion: error.actualVersion,
+      },
+      headers: { ETag: etag(error.actualVersion) },
+    };
+  }
+  if (ContendedCommandError.isInstance(error)) {
+    return {
+      status: 409,
+      body: {
+        code: 'CONFLICT',
+        message: error.message,
+        attempts: error.attempts,
         actualVersion: error.actualVersion,
       },
       headers: { ETag: etag(error.actualVersion) },

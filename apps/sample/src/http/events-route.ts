@@ -7,10 +7,10 @@ import { eventView } from './views.js';
 
 const HEARTBEAT_MS = 15_000;
 
-function parsePosition(value: string | undefined): number | undefined {
+function parsePosition(value: string | undefined, field: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   if (!/^\d{1,15}$/.test(value)) {
-    throw new InvalidInputError('from', 'must be a log position (a non-negative integer)');
+    throw new InvalidInputError(field, 'must be a log position (a non-negative integer)');
   }
   return Number(value);
 }
@@ -25,7 +25,9 @@ export function eventsRoute(feed: LiveFeed): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.get('/', async (c) => {
     const { tenantId } = c.get('scope');
-    const from = parsePosition(c.req.header('last-event-id') ?? c.req.query('from'));
+    const lastEventId = c.req.header('last-event-id');
+    const field = lastEventId === undefined ? 'from' : 'Last-Event-ID';
+    const from = parsePosition(lastEventId ?? c.req.query('from'), field);
     let stream: SSEStreamingApi | undefined;
     let ready = () => {};
     const streaming = new Promise<void>((resolve) => {
@@ -33,7 +35,7 @@ export function eventsRoute(feed: LiveFeed): Hono<AppEnv> {
     });
     // Opened before the response starts, so a refused `from` is a 400, not a broken stream;
     // events wait for the stream (the feed awaits each one).
-    const client = await feed.open(from, async (event) => {
+    const client = await feed.open(from, field, async (event) => {
       if (event.metadata.tenantId !== tenantId) return;
       await streaming;
       await stream!.writeSSE({

@@ -39,7 +39,7 @@ describe('LiveFeed', () => {
     const seen: number[][] = [[], [], []];
     const clients = await Promise.all(
       seen.map((list) =>
-        feed.open(undefined, async (e: RecordedEvent) => void list.push(e.position)),
+        feed.open(undefined, 'from', async (e: RecordedEvent) => void list.push(e.position)),
       ),
     );
     await append(store, 3);
@@ -60,7 +60,7 @@ describe('LiveFeed', () => {
     const feed = new LiveFeed(store);
     await feed.start();
     const seen: number[] = [];
-    const client = await feed.open(2, async (e) => {
+    const client = await feed.open(2, 'from', async (e) => {
       seen.push(e.position);
       if (e.position === 3) await append(store, 2);
     });
@@ -75,10 +75,19 @@ describe('LiveFeed', () => {
     await append(store, 20);
     const feed = new LiveFeed(store, { maxReplay: 10, queueLimit: 2 });
     await feed.start();
-    await expect(feed.open(5, async () => {})).rejects.toSatisfy(
+    await expect(feed.open(5, 'from', async () => {})).rejects.toSatisfy(
       (e: unknown) => InvalidInputError.isInstance(e) && /at most 10/.test((e as Error).message),
     );
-    const stuck = await feed.open(undefined, () => new Promise(() => {}));
+    // Past the head: following it would skip every event up to it.
+    await expect(feed.open(21, 'Last-Event-ID', async () => {})).rejects.toSatisfy(
+      (e: unknown) =>
+        InvalidInputError.isInstance(e) &&
+        e.field === 'Last-Event-ID' &&
+        /past the log's head \(20\)/.test((e as Error).message),
+    );
+    const atHead = await feed.open(20, 'from', async () => {});
+    atHead.close();
+    const stuck = await feed.open(undefined, 'from', () => new Promise(() => {}));
     await append(store, 5);
     await stuck.done;
     expect(feed.clients).toBe(0);

@@ -79,19 +79,28 @@ export class LiveFeed {
 
   /**
    * Hands `send` the events after `from` (only new ones when it is undefined), in order, each
-   * once. Refuses a `from` more than `maxReplay` events behind the head.
+   * once. Refuses a `from` more than `maxReplay` events behind the head, or past it: no client
+   * can have seen a position the log has not reached (one from before an in-memory store's
+   * restart, say), and following it would skip the events up to it. `field` names it in errors.
    */
   async open(
     from: number | undefined,
+    field: string,
     send: (event: RecordedEvent) => Promise<void>,
   ): Promise<FeedClient> {
     const head = Math.max(
       this.#position,
       from === undefined ? 0 : await this.#store.headPosition(),
     );
+    if (from !== undefined && from > head) {
+      throw new InvalidInputError(
+        field,
+        `is position ${from}, past the log's head (${head}): reconnect without it, or from ${head} for new events only`,
+      );
+    }
     if (from !== undefined && head - from > this.#maxReplay) {
       throw new InvalidInputError(
-        'from',
+        field,
         `is ${head - from} events behind the log's head (${head}); a feed replays at most ${this.#maxReplay}: start from ${head - this.#maxReplay} or later`,
       );
     }

@@ -12,7 +12,7 @@ import { type Handler, Hono } from 'hono';
 import type { TenantRepositories } from '../tenancy.js';
 import { type AppContext, type AppEnv, commandContext, writeContext } from './app-env.js';
 import { body, noInput } from './body.js';
-import { etag, runCommand } from './versioning.js';
+import { etag, refuseIfMatch, runCommand } from './versioning.js';
 import { messageView } from './views.js';
 
 /**
@@ -53,6 +53,7 @@ export function messageRoutes(repositories: TenantRepositories): Hono<AppEnv> {
   }
 
   routes.post('/', async (c) => {
+    refuseIfMatch(c.req.header('if-match'));
     const { tenantId } = c.get('scope');
     const input = await readPost(c);
     const chat = await repositories.chats(tenantId).load(c.req.param('chatId')!);

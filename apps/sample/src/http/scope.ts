@@ -25,9 +25,14 @@ function header(field: string, schema: z.ZodType<string>, value: string | undefi
  */
 export const requireScope: MiddlewareHandler<AppEnv> = async (c, next) => {
   // EventSource cannot send headers, so the live feed also accepts `?tenant=`.
-  const rawTenant =
-    c.req.header('x-tenant-id') ?? (c.req.path === '/events' ? c.req.query('tenant') : undefined);
-  const tenantId = header('X-Tenant-Id', TenantIdSchema, rawTenant);
+  const fromHeader = c.req.header('x-tenant-id');
+  const rawTenant = fromHeader ?? (c.req.path === '/events' ? c.req.query('tenant') : undefined);
+  // Named as the client sent it: an EventSource user never wrote a header.
+  const tenantId = header(
+    fromHeader === undefined && rawTenant !== undefined ? 'tenant' : 'X-Tenant-Id',
+    TenantIdSchema,
+    rawTenant,
+  );
   if (tenantId === undefined) throw new InvalidInputError('X-Tenant-Id', 'header is required');
   const userId = header('X-User-Id', IdSchema, c.req.header('x-user-id'));
   if (userId === undefined && c.req.method !== 'GET' && c.req.method !== 'HEAD') {

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '@flowra/domain';
-import { ConcurrencyError } from '@flowra/eventstore-core';
+import { ConcurrencyError, FlowraError } from '@flowra/eventstore-core';
 import type {
   EventSourcedAggregate,
   EventSourcedRepository,
@@ -11,13 +11,37 @@ export function etag(version: number): string {
   return `"${version}"`;
 }
 
-/** `"3"` (or weak `W/"3"`) → 3; absent or `*` → undefined (no precondition). */
-export function parseIfMatch(value: string | undefined): number | undefined {
+/**
+ * The versions an `If-Match` header accepts; undefined when there is no precondition (absent,
+ * or `*` on an existing resource). RFC 9110: a list of entity tags, compared strongly, so a weak
+ * tag (`W/"3"`) or one this server never sends (`"03"`) matches nothing.
+ */
+export function parseIfMatch(value: string | undefined): ReadonlySet<number> | undefined {
   if (value === undefined || value.trim() === '*') return undefined;
-  const match = /^\s*(?:W\/)?"(\d{1,15})"\s*$/.exec(value);
-  if (!match) throw new InvalidInputError('If-Match', 'must be a version ETag such as "3"');
-  return Number(match[1]);
+  const versions = new Set<number>();
+  const rest = value.replace(/\s*(W\/)?"([^"]*)"\s*(?:,|$)/g, (_, weak, tag: string) => {
+    if (!weak && /^(0|[1-9]\d{0,14})$/.test(tag)) versions.add(Number(tag));
+    return '';
+  });
+  if (rest.trim() !== '' || value.trim() === '') {
+    throw new InvalidInputError('If-Match', 'must be * or a list of ETags such as "3"');
+  }
+  return versions;
 }
+
+/** Creating has no current version to match: a precondition there is the client's mistake. */
+export function refuseIfMatch(value: string | undefined): void {
+  if (value !== undefined && value.trim() !== '*') {
+    throw new InvalidInputError(
+      'If-Match',
+      'has nothing to match when creating: send it to change an existing chat or message',
+    );
+  }
+}
+
+/** Rounds of `repository.update` (each with its own retries) before contention is a 409. */
+const CONTENDED_ROUNDS = 6;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs a command against an aggregate and saves it, optimistic either way:
@@ -25,6 +49,9 @@ export function parseIfMatch(value: string | undefined): number | undefined {
  *   a 409 at once, and a write that slips in between load and save is a 409 from the store;
  * - without it, the command is re-run on a fresh load after a conflict (`repository.update`),
  *   which is safe because commands re-check their rules against the state they are given.
+ *   Many requests racing for one aggregate lose to each other in turn, so between rounds of
+ *   retries each waits a random, growing while (about 5, 10, 20 … ms): the server retries on
+ *   the client's behalf, and answers 409 only after 24 lost attempts.
  * Both lost races answer 409 rather than 412, so a client handles one status with one body.
  */
 export async function runCommand<T extends EventSourcedAggregate>(
@@ -34,13 +61,44 @@ export async function runCommand<T extends EventSourcedAggregate>(
   command: (aggregate: T) => void,
   context: SaveContext,
 ): Promise<T> {
-  const expected = parseIfMatch(ifMatch);
-  if (expected === undefined) return repository.update(id, command, { retries: 3, context });
+  const accepted = parseIfMatch(ifMatch);
+  if (accepted === undefined) {
+    for (let round = 1; ; round++) {
+      try {
+        return await repository.update(id, command, { retries: 3, context });
+      } catch (error) {
+        if (!ConcurrencyError.isInstance(error)) throw error;
+        if (round === CONTENDED_ROUNDS) {
+          throw new ContendedCommandError(error.streamId, round * 4, error.actualVersion);
+        }
+        await sleep(Math.random() * 5 * 2 ** round);
+      }
+    }
+  }
   const aggregate = await repository.load(id);
-  if (aggregate.version !== expected) {
+  if (!accepted.has(aggregate.version)) {
+    const [expected = -1] = accepted;
     throw new ConcurrencyError(repository.streamIdOf(id), expected, aggregate.version);
   }
   command(aggregate);
   await repository.save(aggregate, context);
   return aggregate;
+}
+
+/** A command sent without `If-Match` that lost every attempt to other writers of its aggregate. */
+export class ContendedCommandError extends FlowraError {
+  constructor(
+    readonly streamId: string,
+    readonly attempts: number,
+    readonly actualVersion: number,
+  ) {
+    super(
+      'ContendedCommandError',
+      `'${streamId}' kept changing under the command: ${attempts} attempts lost to other writers; send it again`,
+    );
+  }
+
+  static isInstance(value: unknown): value is ContendedCommandError {
+    return FlowraError.hasName(value, 'ContendedCommandError');
+  }
 }
