@@ -236,6 +236,13 @@ export function apiSuite(openStorage: () => Promise<Storage>): void {
       'type',
     ]);
 
+    // Refused by the store's registry; named as the client sent it, without the stream.
+    const surrogate = await api.put(`/chats/${id}/title`, { title: 'a\ud800b' });
+    expect(surrogate.status).toBe(400);
+    expect(surrogate.body).toMatchObject({ code: 'INVALID_INPUT', field: 'title' });
+    expect(surrogate.body.message).toMatch(/^Invalid title: /);
+    expect(surrogate.body.message).not.toContain('stream');
+
     const badStatus = await api.put(`/chats/${id}/status`, { status: 'finished' });
     expect(badStatus.status).toBe(400);
     expect(badStatus.body.message).toMatch(/^status:/);

@@ -28,9 +28,12 @@ export function toErrorReply(error: unknown): ErrorReply {
     return { status: 400, body: { code: error.code, message: error.message, field: error.field } };
   }
   if (ValidationError.isInstance(error)) {
+    // The store names a field of the event it was asked to write (`events[0].data.title`) and
+    // the stream; a client sent `title`, and the stream's name is this server's business.
+    const field = /^events\[\d+\]\.data\.(.+)$/.exec(error.field)?.[1] ?? error.field;
     return {
       status: 400,
-      body: { code: 'INVALID_INPUT', message: error.message, field: error.field },
+      body: { code: 'INVALID_INPUT', message: `Invalid ${field}: ${error.reason}`, field },
     };
   }
   if (AggregateNotFoundError.isInstance(error)) {
