@@ -15,6 +15,7 @@ import {
 import { LruCache, Telemetry, inSpan } from '@flowra/eventstore-core/adapter';
 import type { Span } from '@opentelemetry/api';
 import type { AggregateDefinition, EventSourcedAggregate } from './aggregate.js';
+import { copyState } from './copy-state.js';
 import { AggregateNotFoundError, TenantMismatchError, UncommittedEventsError } from './errors.js';
 import { defaultStreamNaming, type StreamNamingStrategy } from './stream-naming.js';
 
@@ -221,7 +222,10 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
     }
     if (aggregate.version === 0) return null;
     this.#loaded.set(aggregate, { streamVersion, lastPosition });
-    this.#remember(aggregate, streamVersion, lastPosition);
+    // A cache hit the stream had nothing to add to leaves the entry as it is: no copy.
+    if (loaded.from?.source !== 'cache' || loaded.from.streamVersion !== streamVersion) {
+      this.#remember(aggregate, streamVersion, lastPosition);
+    }
     return aggregate;
   }
 
@@ -293,7 +297,7 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
         // command that then fails must leave nothing of it behind.
         aggregate: this.#factory.fromSnapshot(
           aggregateId,
-          structuredClone(cached.snapshot),
+          copyState(cached.snapshot),
           cached.version,
         ),
         streamVersion: cached.streamVersion,
@@ -570,7 +574,7 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
     let snapshot: unknown;
     try {
       // A copy: the caller goes on changing the aggregate, maybe the very state it returned.
-      snapshot = structuredClone(aggregate.toSnapshot());
+      snapshot = copyState(aggregate.toSnapshot());
     } catch (error) {
       this.#cache.delete(aggregate.id);
       this.#warn(
