@@ -506,6 +506,69 @@ describeMongo('MongoEventStore specifics', (mongo) => {
     }
   });
 
+  it('a subscription whose reads of the log keep failing stops within readFailureTimeoutMs with the error, also at the end of the log', async () => {
+    const { db } = await mongo.freshDb('readfailure');
+    const writer = new MongoEventStore(db);
+    await writer.append('order-1', [{ type: 'A', data: {} }]);
+    await writer.close();
+    for (const at of ['catching up', 'at the end of the log']) {
+      let failing = at === 'catching up';
+      // As the driver reports a server that is gone: every read fails after the selection wait.
+      const broken = withEventsMethod(
+        db,
+        'find',
+        (c) => (filter: object, options?: FindOptions) => {
+          const cursor = c.find(filter, options);
+          return new Proxy(cursor, {
+            get(k, q, kr) {
+              if (q !== 'toArray' || !failing) return Reflect.get(k, q, kr);
+              return async () => {
+                await new Promise((r) => setTimeout(r, 50));
+                throw new MongoNetworkError('connect ECONNREFUSED 127.0.0.1:9');
+              };
+            },
+          });
+        },
+      );
+      const store = new MongoEventStore(broken, {
+        readFailureTimeoutMs: 1_000,
+        pollIntervalMs: 20,
+        changeStreams: false,
+      });
+      const seen: number[] = [];
+      const reported: unknown[] = [];
+      const started = Date.now();
+      const sub = store.subscribe((e) => void seen.push(e.position), {
+        fromPosition: 0,
+        onError: (error) => reported.push(error),
+      });
+      try {
+        if (!failing) {
+          await until(() => seen.length >= 1);
+          failing = true;
+        }
+        const error = await sub.done.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        const elapsed = Date.now() - started;
+        expect(String(error), at).toContain('ECONNREFUSED');
+        expect(reported, at).toEqual([error]);
+        expect(elapsed, at).toBeGreaterThanOrEqual(1_000);
+        // The bound, plus one read and the start: not the minutes of 50 failures in a row.
+        expect(elapsed, at).toBeLessThan(4_000);
+        expect(seen, at).toEqual(at === 'catching up' ? [] : [1]);
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
+  it('refuses a readFailureTimeoutMs that is not a non-negative integer', () => {
+    const db = new MongoClient('mongodb://127.0.0.1:9').db('unused');
+    expect(() => new MongoEventStore(db, { readFailureTimeoutMs: -1 })).toThrow(ValidationError);
+  });
+
   it('positions of the last commits removed by hand are never handed out again, not even by a store started afterwards', async () => {
     const { db } = await mongo.freshDb('tailpurge');
     const first = new MongoEventStore(db);
