@@ -137,7 +137,12 @@ export function createProgram(version: string, setExitCode: (code: number) => vo
     .option('--type <type>', 'only events of this type (repeatable)', repeatable)
     .option('--stream <streamId>', 'only events of this stream (repeatable)', repeatable)
     .option('--json', EVENT_JSON_HELP)
-    .addHelpText('after', '\nStops cleanly (exit code 0) on Ctrl-C (SIGINT) or SIGTERM.')
+    .addHelpText(
+      'after',
+      '\nStops cleanly (exit code 0) on Ctrl-C (SIGINT) or SIGTERM. Reads that fail are retried for\n' +
+        'up to 15 s (an election is waited out); then one line naming the host and exit code 2 when\n' +
+        'the server cannot be reached, 1 when it refused the reads.',
+    )
     .action(
       run(
         async (
