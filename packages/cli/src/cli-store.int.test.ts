@@ -313,6 +313,16 @@ describeMongo('flowra against the test server', (mongo) => {
 
     const missing = await runFlowra(['read', 'Nope-1', '--json', ...target(db)]);
     expect(missing).toMatchObject({ code: 0, stdout: '' });
+
+    // As `head -n 0`: nothing asked for, nothing printed, and no claim that the stream is empty.
+    const none = await runFlowra(['read', 'Chat-1', '--limit', '0', ...target(db)]);
+    expect(none).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const empty = await runFlowra(['read', 'Nope-1', ...target(db)]);
+    expect(empty).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: "Stream 'Nope-1' has no events.\n",
+    });
   });
 
   it('export → import into a fresh database → verify is clean and both stores hold identical events', async () => {

@@ -40,7 +40,10 @@ async function withConnection(
 }
 
 const JSON_HELP = 'print JSON for scripts instead of a table';
-const EVENT_JSON_HELP = 'print one JSON object per event (NDJSON, the export format)';
+// The store's reads and subscriptions hand out events without their commit's aggregate type, so
+// these lines are the export's less that one field (an import then derives it from the stream).
+const EVENT_JSON_HELP =
+  "print one JSON object per event (NDJSON: the export's lines without aggregateType)";
 
 /**
  * The `flowra` command. Actions report their exit code through `setExitCode`; commander itself
@@ -112,7 +115,7 @@ export function createProgram(version: string, setExitCode: (code: number) => vo
     .argument('<streamId>', 'the stream to read')
     .option('--from <version>', 'start at this version (inclusive; default 1)', nonNegativeInteger)
     .option('--backwards', 'newest first')
-    .option('--limit <n>', 'print at most n events', nonNegativeInteger)
+    .option('--limit <n>', 'print at most n events (0: none)', nonNegativeInteger)
     .option('--json', EVENT_JSON_HELP)
     .action(
       run(
