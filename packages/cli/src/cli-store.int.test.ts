@@ -343,6 +343,16 @@ describeMongo('flowra against the test server', (mongo) => {
 
     const missing = await runFlowra(['read', 'Nope-1', '--json', ...target(db)]);
     expect(missing).toMatchObject({ code: 0, stdout: '' });
+
+    // As `head -n 0`: nothing asked for, nothing printed, and no claim that the stream is empty.
+    const none = await runFlowra(['read', 'Chat-1', '--limit', '0', ...target(db)]);
+    expect(none).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const empty = await runFlowra(['read', 'Nope-1', ...target(db)]);
+    expect(empty).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: "Stream 'Nope-1' has no events.\n",
+    });
   });
 
   it('export → import into a fresh database → verify is clean and both stores hold identical events', async () => {
@@ -525,6 +535,33 @@ describeMongo('flowra against the test server', (mongo) => {
     expect(kinds).toContain('undecodable');
     expect(kinds).toContain('index-missing');
     expect(kinds).toContain('schema-not-migrated');
+  });
+
+  it('a schema record edited by hand is named by verify and mended by migrate', async () => {
+    const { db } = await mongo.freshDb('cli_bad_record');
+    await seed(db);
+    await db
+      .collection<{ _id: string }>('events_meta')
+      .updateOne({ _id: 'events' }, { $set: { uniqueMultikey: 'maybe', junk: [1] } });
+
+    const before = await runFlowra(['verify', '--json', ...target(db)]);
+    expectCode(before, 1);
+    const problems = JSON.parse(before.stdout).problems as { kind: string; message: string }[];
+    expect(problems.map((p) => p.kind)).toEqual(['schema-record-malformed']);
+    expect(problems[0]!.message).toContain(
+      'record events_meta.events, which says which indexes this server can keep, is malformed (uniqueMultikey is "maybe", not true or false): run flowra migrate',
+    );
+
+    const migrated = await runFlowra(['migrate', ...target(db)]);
+    expectCode(migrated, 0);
+    expect(migrated.stdout).toContain(
+      'Repaired (1):\n  ~ record events_meta.events: uniqueMultikey is "maybe", not true or false: probed the server again and rewrote it',
+    );
+    expect(migrated.stdout).not.toContain('Schema up to date');
+    expectCode(await runFlowra(['verify', ...target(db)]), 0);
+    const again = await runFlowra(['migrate', '--json', ...target(db)]);
+    expectCode(again, 0);
+    expect(JSON.parse(again.stdout).repaired).toEqual([]);
   });
 
   it('tail prints an event appended while it runs, and exits 0 on SIGINT', async () => {

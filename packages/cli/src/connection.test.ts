@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_URI,
+  databaseFailure,
   dbNameFromUri,
   hostsOfUri,
   resolveTarget,
@@ -48,5 +49,32 @@ describe('connection target', () => {
     expect(message).toContain('MONGODB_URI');
     expect(message).not.toContain('secret');
     expect(message).not.toContain('\n');
+  });
+
+  it('names the host for a failure after connecting: exit 2 when the server is gone, else 1', () => {
+    const target = resolveTarget({ uri: 'mongodb://u:secret@db.example:27017/x' });
+    const selection = Object.assign(new Error('Server selection timed out after 3000 ms'), {
+      name: 'MongoServerSelectionError',
+      cause: new Error('connect ECONNREFUSED 10.0.0.1:27017'),
+    });
+    // As the store wraps it: its own message names the operation, the driver's is the cause.
+    const gone = Object.assign(new Error('Event store readAll failed'), {
+      name: 'StoreUnavailableError',
+      cause: selection,
+    });
+    const lost = databaseFailure(target, 'reading the log', gone);
+    expect(lost.exitCode).toBe(2);
+    expect(lost.message).toContain('cannot reach MongoDB at db.example:27017');
+    expect(lost.message).toContain('ECONNREFUSED');
+    const refused = Object.assign(new Error('Event store readAll failed'), {
+      name: 'StoreUnavailableError',
+      cause: Object.assign(new Error('not authorized on x to execute command'), { code: 13 }),
+    });
+    const denied = databaseFailure(target, 'reading the log', refused);
+    expect(denied.exitCode).toBe(1);
+    expect(denied.message).toBe(
+      'reading the log from MongoDB at db.example:27017 failed: not authorized on x to execute command',
+    );
+    expect(`${lost.message}${denied.message}`).not.toContain('secret');
   });
 });

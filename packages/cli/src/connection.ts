@@ -106,6 +106,17 @@ export function connectionFailure(target: Target, error: unknown): CliError | un
     : undefined;
 }
 
+/**
+ * A database failure after connecting, as one line naming the host: the unreachable-server line
+ * (exit 2) when the server is gone, else what it answered (exit 1, a failed read).
+ */
+export function databaseFailure(target: Target, doing: string, error: unknown): CliError {
+  return (
+    connectionFailure(target, error) ??
+    new CliError(`${doing} from MongoDB at ${target.hosts} failed: ${rootMessage(error)}`)
+  );
+}
+
 export async function connect(options: ConnectionOptions): Promise<Connection> {
   const target = resolveTarget(options);
   if (target.dbName === '' || /[/\\. "$\0]/.test(target.dbName)) {

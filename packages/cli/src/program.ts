@@ -40,7 +40,10 @@ async function withConnection(
 }
 
 const JSON_HELP = 'print JSON for scripts instead of a table';
-const EVENT_JSON_HELP = 'print one JSON object per event (NDJSON, the export format)';
+// The store's reads and subscriptions hand out events without their commit's aggregate type, so
+// these lines are the export's less that one field (an import then derives it from the stream).
+const EVENT_JSON_HELP =
+  "print one JSON object per event (NDJSON: the export's lines without aggregateType)";
 
 /**
  * The `flowra` command. Actions report their exit code through `setExitCode`; commander itself
@@ -112,7 +115,7 @@ export function createProgram(version: string, setExitCode: (code: number) => vo
     .argument('<streamId>', 'the stream to read')
     .option('--from <version>', 'start at this version (inclusive; default 1)', nonNegativeInteger)
     .option('--backwards', 'newest first')
-    .option('--limit <n>', 'print at most n events', nonNegativeInteger)
+    .option('--limit <n>', 'print at most n events (0: none)', nonNegativeInteger)
     .option('--json', EVENT_JSON_HELP)
     .action(
       run(
@@ -137,7 +140,12 @@ export function createProgram(version: string, setExitCode: (code: number) => vo
     .option('--type <type>', 'only events of this type (repeatable)', repeatable)
     .option('--stream <streamId>', 'only events of this stream (repeatable)', repeatable)
     .option('--json', EVENT_JSON_HELP)
-    .addHelpText('after', '\nStops cleanly (exit code 0) on Ctrl-C (SIGINT) or SIGTERM.')
+    .addHelpText(
+      'after',
+      '\nStops cleanly (exit code 0) on Ctrl-C (SIGINT) or SIGTERM. Reads that fail are retried for\n' +
+        'up to 15 s (an election is waited out); then one line naming the host and exit code 2 when\n' +
+        'the server cannot be reached, 1 when it refused the reads.',
+    )
     .action(
       run(
         async (

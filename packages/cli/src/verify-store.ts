@@ -7,6 +7,8 @@ import {
   decodeCommit,
   indexMismatch,
   logMarkId,
+  schemaRecordLabel,
+  schemaRecordProblem,
 } from '@flowra/eventstore-mongo/storage';
 import type { Db } from 'mongodb';
 import { counted, range } from './output.js';
@@ -21,7 +23,8 @@ export type VerifyProblemKind =
   | 'snapshot-invalid'
   | 'index-missing'
   | 'index-different'
-  | 'schema-not-migrated';
+  | 'schema-not-migrated'
+  | 'schema-record-malformed';
 
 export interface VerifyProblem {
   kind: VerifyProblemKind;
@@ -231,17 +234,26 @@ export async function verifyStore(
     await snapshotCursor.close().catch(() => {});
   }
 
-  const record = await db
+  const stored = await db
     .collection<SchemaRecord>(names.meta)
     .findOne({ _id: names.events })
     .catch(() => null);
-  if (!record) {
+  const malformed = stored ? schemaRecordProblem(stored) : undefined;
+  const record = malformed === undefined ? stored : null;
+  if (malformed !== undefined) {
+    report({
+      kind: 'schema-record-malformed',
+      message: `${schemaRecordLabel(names)}, which says which indexes this server can keep, is malformed (${malformed}): run flowra migrate (it probes the server again and rewrites the record)`,
+    });
+  } else if (!record) {
     report({
       kind: 'schema-not-migrated',
       message: `no record that migrate ran for '${names.events}' (${names.meta}): run flowra migrate`,
     });
   }
-  const multikeyExpected = record?.uniqueMultikey !== false;
+  // A malformed record cannot say whether the multikey indexes belong here: its own problem
+  // is the one to report, not indexes that may rightly be absent.
+  const multikeyExpected = malformed === undefined && record?.uniqueMultikey !== false;
   const expectedIndexes = INDEXES.filter((def) => multikeyExpected || !def.multikey);
   let present = 0;
   const byCollection = new Map<string, Map<string, ListedIndex>>();
@@ -279,10 +291,10 @@ export async function verifyStore(
     snapshots,
     lastPosition: nextPosition - 1,
     indexes: { expected: expectedIndexes.length, present },
-    ...(multikeyExpected
+    ...(multikeyExpected || !record
       ? {}
       : {
-          weakerGuarantee: `this server ${record!.uniqueMultikeyDetail}, so there is no unique index on every event's position or event id: ${WEAKER_GUARANTEE}`,
+          weakerGuarantee: `this server ${record.uniqueMultikeyDetail}, so there is no unique index on every event's position or event id: ${WEAKER_GUARANTEE}`,
         }),
     problems,
     problemCount,

@@ -151,6 +151,64 @@ describe('LogFeed subscriptions', () => {
     expect((sub.error as Error).message).toBe('permission denied');
   });
 
+  it('stop once reads at the end of the log keep failing, as they would while catching up', async () => {
+    // A server that answered, then went away for good: the subscription waits at the end of
+    // the log on the shared reader, whose giving up must reach it rather than start a new round.
+    const { source, reads } = failingAtEnd(true);
+    const feed = new LogFeed(source, {
+      pollIntervalMs: 1,
+      maxRetryDelayMs: 1,
+      maxConsecutiveFailures: 3,
+    });
+    const seen: number[] = [];
+    const sub = feed.subscribe((e) => void seen.push(e.position), { fromPosition: 0 });
+    const outcome = await Promise.race([
+      sub.done.then(
+        () => 'resolved',
+        (error: Error) => error.message,
+      ),
+      new Promise((r) => setTimeout(() => r('still retrying'), 3_000)),
+    ]);
+    expect(outcome).toBe('connection reset');
+    expect(seen).toEqual([1]);
+    // Two reads that answered, then the shared reader's first try and its three retries.
+    expect(reads()).toBe(6);
+    await feed.close();
+  });
+
+  it('stop once reads have kept failing for readFailureTimeoutMs, whatever their count', async () => {
+    let now = 0;
+    // Virtual time: a timer fires at once, moving the clock to its time.
+    const timers = {
+      now: () => now,
+      setTimeout: (callback: () => void, ms: number) => {
+        const at = now + ms;
+        return setTimeout(() => {
+          now = Math.max(now, at);
+          callback();
+        }, 0);
+      },
+      clearTimeout: (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+      random: () => 0.5,
+    };
+    // Catching up (the subscription's own reads fail) and at the end (the shared reader's).
+    for (const answersFirst of [false, true]) {
+      const { source, reads } = failingAtEnd(answersFirst, () => {
+        // Each failed read waits a second for a server, as a driver's server selection would.
+        now += 1_000;
+      });
+      now = 0;
+      const feed = new LogFeed(source, { pollIntervalMs: 1, readFailureTimeoutMs: 10_000, timers });
+      const sub = feed.subscribe(() => {}, { fromPosition: 0 });
+      await expect(sub.done).rejects.toThrow('connection reset');
+      // Far fewer than the 50 failures in a row that stop readers without a time bound.
+      expect(reads()).toBeLessThan(12);
+      expect(now).toBeGreaterThanOrEqual(10_000);
+      expect(now).toBeLessThan(12_000);
+      await feed.close();
+    }
+  });
+
   it('end quietly when the store closes under them', async () => {
     const feed = new LogFeed({
       readPage() {
@@ -200,3 +258,39 @@ describe('LogFeed subscriptions', () => {
     await feed.close();
   });
 });
+
+function event(position: number): RecordedEvent {
+  return {
+    eventId: `00000000-0000-4000-8000-${String(position).padStart(12, '0')}`,
+    streamId: 's',
+    version: position,
+    position,
+    type: 'T',
+    recordedAt: new Date(0),
+    data: {},
+    metadata: {},
+  };
+}
+
+/**
+ * A log holding one event whose reads fail with a transient error from some point on: after
+ * answering up to the end of the log (`answersFirst`), or from the first read.
+ */
+function failingAtEnd(answersFirst: boolean, onFailure: () => void = () => {}) {
+  let reads = 0;
+  let answered = 0;
+  const source = {
+    readPage(after: number): RecordedEvent[] {
+      reads++;
+      if (answersFirst && answered < 2) {
+        answered++;
+        return after === 0 ? [event(1)] : [];
+      }
+      onFailure();
+      throw new Error('connection reset');
+    },
+    headPosition: () => 1,
+    isTransient: (e: unknown) => (e as Error).message === 'connection reset',
+  };
+  return { source, reads: () => reads };
+}

@@ -26,6 +26,13 @@ export interface LogFeedOptions {
   /** Transient read errors in a row after which readers stop with the last one (default 50). */
   maxConsecutiveFailures?: number;
   /**
+   * How long reads may keep failing with transient errors, from the start of the first failed
+   * read, before readers stop with the last one (default: no time bound, only
+   * `maxConsecutiveFailures`). For a consumer that must say soon that the database is gone
+   * rather than wait out an outage.
+   */
+  readFailureTimeoutMs?: number;
+  /**
    * A read that has not answered after this long is given up and tried again (default 30 s):
    * a reply lost without a socket timeout must not stall every subscription for good.
    */
@@ -105,6 +112,7 @@ export class LogFeed {
   readonly #bufferSize: number;
   readonly #maxRetryDelayMs: number;
   readonly #maxConsecutiveFailures: number;
+  readonly #readFailureTimeoutMs: number;
   /** The position up to which the feed has read the log, checked; undefined before any read. */
   #tail: number | undefined;
   /** The last events up to `#tail`, contiguous. */
@@ -136,6 +144,7 @@ export class LogFeed {
     this.#maxRetryDelayMs = options.maxRetryDelayMs ?? DEFAULTS.maxRetryDelayMs;
     this.#maxConsecutiveFailures =
       options.maxConsecutiveFailures ?? DEFAULTS.maxConsecutiveFailures;
+    this.#readFailureTimeoutMs = options.readFailureTimeoutMs ?? Number.POSITIVE_INFINITY;
   }
 
   /** The position up to which the feed has read the log (undefined before its first read). */
@@ -159,6 +168,7 @@ export class LogFeed {
       gapTimeoutMs: this.#gapTimeoutMs,
       maxRetryDelayMs: this.#maxRetryDelayMs,
       maxConsecutiveFailures: this.#maxConsecutiveFailures,
+      readFailureTimeoutMs: this.#readFailureTimeoutMs,
       timers: this.#timers,
       consumer: new ConsumerTelemetry({
         scope: 'flowra',
@@ -252,25 +262,32 @@ export class LogFeed {
   async #read(): Promise<void> {
     if (this.#reading) return;
     this.#reading = true;
-    let failures = 0;
+    const failures = new FailureRun(
+      this.#timers,
+      this.#maxConsecutiveFailures,
+      this.#readFailureTimeoutMs,
+      this.#maxRetryDelayMs,
+    );
     try {
       while (!this.#closed && this.#waiters.size > 0) {
         const after = this.#tail!;
         this.#dirty = false;
         let page: readonly RecordedEvent[];
+        const startedAt = this.#timers.now();
         try {
           page = await this.#source.readPage(after, this.#pageSize);
-          failures = 0;
+          failures.reset();
         } catch (error) {
           if (StoreClosedError.isInstance(error)) {
             for (const waiter of [...this.#waiters]) this.#settle(waiter);
             return;
           }
-          if (!this.#source.isTransient?.(error) || ++failures > this.#maxConsecutiveFailures) {
+          const retryIn = this.#source.isTransient?.(error) ? failures.retryIn(startedAt) : -1;
+          if (retryIn < 0) {
             this.#settleAll(error);
             return;
           }
-          await this.#pause(Math.min(this.#maxRetryDelayMs, 50 * 2 ** Math.min(failures, 10)));
+          await this.#pause(retryIn);
           continue;
         }
         // A subscription moved the tail while this read was under way: read from there.
@@ -374,6 +391,7 @@ interface SubscriptionSettings {
   gapTimeoutMs: number;
   maxRetryDelayMs: number;
   maxConsecutiveFailures: number;
+  readFailureTimeoutMs: number;
   timers: Timers;
   consumer: ConsumerTelemetry;
   logger: FlowraLogger;
@@ -424,12 +442,17 @@ class FeedSubscription implements Subscription {
 
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
-    const { pageSize, gapTimeoutMs, maxRetryDelayMs, maxConsecutiveFailures, timers } =
-      this.settings;
-    let failures = 0;
+    const { pageSize, gapTimeoutMs, timers } = this.settings;
+    const failures = new FailureRun(
+      timers,
+      this.settings.maxConsecutiveFailures,
+      this.settings.readFailureTimeoutMs,
+      this.settings.maxRetryDelayMs,
+    );
     try {
       this.#position = await this.options.fromPosition;
       while (!signal.aborted) {
+        const startedAt = timers.now();
         try {
           let events = this.feed.eventsAfter(this.#position);
           let backwards: LogOrderError | undefined;
@@ -439,17 +462,24 @@ class FeedSubscription implements Subscription {
               timers,
               signal,
             }));
+            failures.reset();
             if (!backwards && events.length === 0 && (this.feed.tail ?? 0) > this.#position) {
               // Another reader saw further than this read did (a lagging snapshot): read again soon.
-              failures = 0;
               await sleep(timers, holeRetryMs(gapTimeoutMs), signal);
               continue;
             }
+          } else if (events.length > 0) {
+            failures.reset();
           }
-          failures = 0;
           if (signal.aborted) return;
           if (events.length === 0 && !backwards) {
-            await this.feed.waitAfter(this.#position, signal);
+            // Only a look at the feed's buffer came before: no read answered, so the failures
+            // in a row go on. A rejection is the shared reader's own verdict after retrying as
+            // long as this loop would: final, or readers at the end of the log would retry
+            // round after round and never stop.
+            await this.feed.waitAfter(this.#position, signal).catch((error: unknown) => {
+              throw new FeedFailure(error);
+            });
             continue;
           }
           for (const event of events) {
@@ -469,16 +499,22 @@ class FeedSubscription implements Subscription {
           }
           if (backwards) throw backwards;
         } catch (error) {
-          if (error instanceof HandlerFailure) throw error.cause;
+          if (error instanceof HandlerFailure || error instanceof FeedFailure) throw error.cause;
           if (StoreClosedError.isInstance(error)) return;
           if (LogGapError.isInstance(error) || LogOrderError.isInstance(error)) throw error;
           if (!this.source.isTransient?.(error)) throw error;
-          if (++failures > maxConsecutiveFailures) throw error;
+          const retryIn = failures.retryIn(startedAt);
+          if (retryIn < 0) throw error;
           this.settings.logger.warn(
-            { subscription: this.options.name, position: this.#position, failures, err: error },
+            {
+              subscription: this.options.name,
+              position: this.#position,
+              failures: failures.count,
+              err: error,
+            },
             'subscription read failed; retrying',
           );
-          await sleep(timers, Math.min(maxRetryDelayMs, 50 * 2 ** Math.min(failures, 10)), signal);
+          await sleep(timers, retryIn, signal);
         }
       }
     } catch (error) {
@@ -525,4 +561,39 @@ class FeedSubscription implements Subscription {
 
 class HandlerFailure {
   constructor(readonly cause: unknown) {}
+}
+
+/** What the shared reader stopped waiters with: the subscription stops with it as it is. */
+class FeedFailure {
+  constructor(readonly cause: unknown) {}
+}
+
+/**
+ * Transient read failures in a row and when they began: how long to back off before the next
+ * try, or that readers have retried enough (by count, or by time when a bound is set).
+ */
+class FailureRun {
+  count = 0;
+  #since: number | undefined;
+
+  constructor(
+    private readonly timers: Timers,
+    private readonly maxFailures: number,
+    private readonly timeoutMs: number,
+    private readonly maxDelayMs: number,
+  ) {}
+
+  reset(): void {
+    this.count = 0;
+    this.#since = undefined;
+  }
+
+  /** Counts a failure of a read begun at `startedAt`: ms to wait, or -1 to give up. */
+  retryIn(startedAt: number): number {
+    this.#since ??= startedAt;
+    const left = this.timeoutMs - (this.timers.now() - this.#since);
+    if (++this.count > this.maxFailures || left <= 0) return -1;
+    // Capped by the time left, so the last try is made before the bound, not well after it.
+    return Math.min(this.maxDelayMs, 50 * 2 ** Math.min(this.count, 10), left);
+  }
 }

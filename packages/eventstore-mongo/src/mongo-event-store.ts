@@ -111,6 +111,13 @@ export interface MongoEventStoreOptions extends TelemetryOptions {
   appendTimeoutMs?: number;
   /** How long readers wait for a hole in the log to fill before `LogGapError` (default 10 s). */
   gapTimeoutMs?: number;
+  /**
+   * How long a subscription's reads of the log may keep failing (a server gone, every read
+   * refused) before it stops with the last error (`onError`, `done`). By default there is no
+   * time bound: it stops after 50 failed reads in a row, which with back-off takes minutes. A
+   * bound below an election's length (about 12 s on MongoDB) stops subscriptions in a failover.
+   */
+  readFailureTimeoutMs?: number;
   /** Retries of snapshot saves after transient errors (default 8). */
   maxTransientRetries?: number;
   /** Commits per read (default 1000). */
@@ -180,6 +187,9 @@ export class MongoEventStore implements EventStore {
     const writeConcern = options.writeConcern ?? { w: 'majority' };
     const gapTimeoutMs = options.gapTimeoutMs ?? 10_000;
     const pollIntervalMs = options.pollIntervalMs ?? 100;
+    if (options.readFailureTimeoutMs !== undefined) {
+      assertNonNegativeInteger(options.readFailureTimeoutMs, 'readFailureTimeoutMs');
+    }
     const telemetry = { ...options, scope: '@flowra/eventstore-mongo' };
     this.#telemetry = new StoreTelemetry({
       ...telemetry,
@@ -217,6 +227,7 @@ export class MongoEventStore implements EventStore {
       // With change streams flowing, polling is only the safety net.
       pollIntervalMs: () => (this.#wakeup?.healthy ? pollIntervalMs * 10 : pollIntervalMs),
       gapTimeoutMs,
+      readFailureTimeoutMs: options.readFailureTimeoutMs,
       telemetry,
     });
     this.#log = new CommitLog(commits, {

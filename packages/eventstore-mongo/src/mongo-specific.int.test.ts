@@ -25,7 +25,14 @@ import type { CommitDocument } from './commit-document.js';
 import { driverLogMark, logMarkId } from './log-mark.js';
 import { MongoEventStore } from './mongo-event-store.js';
 import { CommitTooLargeError, SnapshotTooLargeError } from './mongo-errors.js';
-import { INDEXES, WEAKER_GUARANTEE, migrate } from './schema.js';
+import {
+  DEFAULT_COLLECTIONS,
+  INDEXES,
+  WEAKER_GUARANTEE,
+  checkSchema,
+  migrate,
+  schemaRecordProblem,
+} from './schema.js';
 import type { SnapshotDocument } from './snapshot-document.js';
 import { SnapshotStore } from './snapshot-store.js';
 
@@ -187,6 +194,57 @@ describeMongo('MongoEventStore specifics', (mongo) => {
       nextExpectedVersion: 1,
       position: 1,
     });
+  });
+
+  it('a schema record edited by hand is named by the schema check and mended by migrate, which probes the server again', async () => {
+    const { db } = await mongo.freshDb('badrecord');
+    const sound = mongo.server!.capabilities.uniqueMultikey;
+    await migrate(db);
+    const writer = new MongoEventStore(db);
+    // Stored data: on a server that cannot keep the multikey indexes, building them fails.
+    await writer.append('order-1', [{ type: 'A', data: {} }]);
+    await writer.close();
+    const meta = db.collection<{ _id: string }>('events_meta');
+    await meta.updateOne(
+      { _id: 'events' },
+      { $set: { uniqueMultikey: 'maybe', migratedAt: 'yesterday', junk: { x: 1 } } },
+    );
+
+    const check = await checkSchema(db, DEFAULT_COLLECTIONS).catch((e) => e);
+    expect(StoreSchemaError.isInstance(check), String(check)).toBe(true);
+    expect(check.problems).toEqual([
+      expect.objectContaining({ collection: 'events_meta', index: 'events' }),
+    ]);
+    expect(check.problems[0].detail).toContain('is malformed (uniqueMultikey is "maybe"');
+    const strict = new MongoEventStore(db, { ensureSchema: false });
+    const refused = await strict.append('order-1', [{ type: 'A', data: {} }]).catch((e) => e);
+    expect(StoreSchemaError.isInstance(refused), String(refused)).toBe(true);
+    expect(refused.message).toContain('events_meta.events: the record migrate wrote');
+    await strict.close();
+
+    const dry = await migrate(db, { dryRun: true });
+    expect(dry.repaired).toEqual([
+      {
+        name: 'record events_meta.events',
+        reason: expect.stringMatching(/^uniqueMultikey is "maybe", .*: would probe the server/),
+      },
+    ]);
+    expect(await meta.findOne({ _id: 'events' })).toMatchObject({ uniqueMultikey: 'maybe' });
+
+    const mended = await migrate(db);
+    expect(mended.repaired.map((r) => r.name)).toEqual(['record events_meta.events']);
+    expect(mended.uniqueMultikey).toBe(sound);
+    expect(mended.created.filter((c) => c.startsWith('index'))).toEqual([]);
+    const record = await meta.findOne({ _id: 'events' });
+    expect(schemaRecordProblem(record)).toBeUndefined();
+    expect(record).toMatchObject({ uniqueMultikey: sound });
+    expect((await migrate(db)).repaired).toEqual([]);
+    await expect(checkSchema(db, DEFAULT_COLLECTIONS)).resolves.toEqual({ uniqueMultikey: sound });
+    const after = new MongoEventStore(db, { ensureSchema: false });
+    await expect(after.append('order-1', [{ type: 'A', data: {} }])).resolves.toMatchObject({
+      position: 2,
+    });
+    await after.close();
   });
 
   it('an index the guarantees rest on that is not unique is reported, and nothing is written', async () => {
@@ -504,6 +562,69 @@ describeMongo('MongoEventStore specifics', (mongo) => {
       await other.close();
       await store.close();
     }
+  });
+
+  it('a subscription whose reads of the log keep failing stops within readFailureTimeoutMs with the error, also at the end of the log', async () => {
+    const { db } = await mongo.freshDb('readfailure');
+    const writer = new MongoEventStore(db);
+    await writer.append('order-1', [{ type: 'A', data: {} }]);
+    await writer.close();
+    for (const at of ['catching up', 'at the end of the log']) {
+      let failing = at === 'catching up';
+      // As the driver reports a server that is gone: every read fails after the selection wait.
+      const broken = withEventsMethod(
+        db,
+        'find',
+        (c) => (filter: object, options?: FindOptions) => {
+          const cursor = c.find(filter, options);
+          return new Proxy(cursor, {
+            get(k, q, kr) {
+              if (q !== 'toArray' || !failing) return Reflect.get(k, q, kr);
+              return async () => {
+                await new Promise((r) => setTimeout(r, 50));
+                throw new MongoNetworkError('connect ECONNREFUSED 127.0.0.1:9');
+              };
+            },
+          });
+        },
+      );
+      const store = new MongoEventStore(broken, {
+        readFailureTimeoutMs: 1_000,
+        pollIntervalMs: 20,
+        changeStreams: false,
+      });
+      const seen: number[] = [];
+      const reported: unknown[] = [];
+      const started = Date.now();
+      const sub = store.subscribe((e) => void seen.push(e.position), {
+        fromPosition: 0,
+        onError: (error) => reported.push(error),
+      });
+      try {
+        if (!failing) {
+          await until(() => seen.length >= 1);
+          failing = true;
+        }
+        const error = await sub.done.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        const elapsed = Date.now() - started;
+        expect(String(error), at).toContain('ECONNREFUSED');
+        expect(reported, at).toEqual([error]);
+        expect(elapsed, at).toBeGreaterThanOrEqual(1_000);
+        // The bound, plus one read and the start: not the minutes of 50 failures in a row.
+        expect(elapsed, at).toBeLessThan(4_000);
+        expect(seen, at).toEqual(at === 'catching up' ? [] : [1]);
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
+  it('refuses a readFailureTimeoutMs that is not a non-negative integer', () => {
+    const db = new MongoClient('mongodb://127.0.0.1:9').db('unused');
+    expect(() => new MongoEventStore(db, { readFailureTimeoutMs: -1 })).toThrow(ValidationError);
   });
 
   it('positions of the last commits removed by hand are never handed out again, not even by a store started afterwards', async () => {

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EVENTS_FLAT_PIPELINE, INDEXES, SCHEMA_VERSION, indexMismatch } from './schema.js';
+import {
+  EVENTS_FLAT_PIPELINE,
+  INDEXES,
+  SCHEMA_VERSION,
+  indexMismatch,
+  schemaRecordProblem,
+} from './schema.js';
 
 /** Evaluates a literal copied out of the mongosh scripts (our own files, never input). */
 const literal = (source: string): unknown => new Function(`return (${source});`)();
@@ -45,6 +51,43 @@ describe('the mongosh migrations', () => {
       script.lastIndexOf(');'),
     );
     expect(literal(body)).toEqual(EVENTS_FLAT_PIPELINE);
+  });
+});
+
+describe('the schema record', () => {
+  const sound = {
+    _id: 'events',
+    version: SCHEMA_VERSION,
+    uniqueMultikey: true,
+    uniqueMultikeyDetail: 'enforces unique indexes per array element',
+    migratedAt: new Date(0),
+  };
+
+  it('is trusted as migrate writes it, also with fields a newer migrate may add', () => {
+    expect(schemaRecordProblem(sound)).toBeUndefined();
+    expect(
+      schemaRecordProblem({ ...sound, uniqueMultikey: false, later: { x: 1 } }),
+    ).toBeUndefined();
+  });
+
+  it('is named malformed, field by field, when edited by hand', () => {
+    expect(schemaRecordProblem({ ...sound, uniqueMultikey: 'maybe' })).toBe(
+      'uniqueMultikey is "maybe", not true or false',
+    );
+    expect(
+      schemaRecordProblem({
+        _id: 'events',
+        version: '2',
+        uniqueMultikeyDetail: 7,
+        migratedAt: 'yesterday',
+      }),
+    ).toBe(
+      'version is "2", not a positive integer; uniqueMultikey is missing, not true or false; ' +
+        'uniqueMultikeyDetail is 7, not a string; migratedAt is "yesterday", not a date',
+    );
+    expect(schemaRecordProblem({ ...sound, migratedAt: new Date(Number.NaN) })).toBe(
+      'migratedAt is an invalid date, not a date',
+    );
   });
 });
 

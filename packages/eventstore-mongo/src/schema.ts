@@ -145,6 +145,42 @@ export interface SchemaRecord {
 
 export const SCHEMA_VERSION = 2;
 
+/** Where the schema record of an events collection is kept, as `migrate` reports and checks name it. */
+export function schemaRecordLabel(names: Pick<CollectionNames, 'meta' | 'events'>): string {
+  return `record ${names.meta}.${names.events}`;
+}
+
+/**
+ * Why a stored schema record cannot be trusted (a field missing or of another type, as an edit
+ * by hand leaves it), or undefined when it can. Fields it does not know are left alone: a newer
+ * `migrate` may add some, and an older store must not take its record for broken.
+ */
+export function schemaRecordProblem(doc: unknown): string | undefined {
+  if (typeof doc !== 'object' || doc === null) return 'not a document';
+  const record = doc as Record<string, unknown>;
+  const wrong: string[] = [];
+  const show = (value: unknown) =>
+    value === undefined
+      ? 'missing'
+      : value instanceof Date
+        ? 'an invalid date'
+        : (JSON.stringify(value) ?? String(value));
+  const { version, uniqueMultikey, uniqueMultikeyDetail, migratedAt } = record;
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
+    wrong.push(`version is ${show(version)}, not a positive integer`);
+  }
+  if (typeof uniqueMultikey !== 'boolean') {
+    wrong.push(`uniqueMultikey is ${show(uniqueMultikey)}, not true or false`);
+  }
+  if (typeof uniqueMultikeyDetail !== 'string') {
+    wrong.push(`uniqueMultikeyDetail is ${show(uniqueMultikeyDetail)}, not a string`);
+  }
+  if (!(migratedAt instanceof Date) || Number.isNaN(migratedAt.getTime())) {
+    wrong.push(`migratedAt is ${show(migratedAt)}, not a date`);
+  }
+  return wrong.length > 0 ? wrong.join('; ') : undefined;
+}
+
 /** One events_flat document per event, shaped like the original per-event schema. */
 export const EVENTS_FLAT_PIPELINE = [
   { $unwind: '$events' },
@@ -168,6 +204,11 @@ export interface MigrationReport {
   created: string[];
   existing: string[];
   skipped: { name: string; reason: string }[];
+  /**
+   * What was found malformed and written anew (the schema record edited by hand): `migrate`
+   * probes the server again rather than trust it. In a dry run: what would be.
+   */
+  repaired: { name: string; reason: string }[];
   /** Whether the server keeps unique indexes on array elements soundly (undefined: not probed, a dry run). */
   uniqueMultikey: boolean | undefined;
 }
@@ -259,8 +300,16 @@ export function indexMismatch(
   return undefined;
 }
 
-async function readRecord(db: Db, names: CollectionNames): Promise<SchemaRecord | null> {
-  return db.collection<SchemaRecord>(names.meta).findOne({ _id: names.events });
+/** The stored record: absent, usable, or malformed (and why). */
+type StoredRecord =
+  | { record: SchemaRecord; malformed?: undefined }
+  | { record?: undefined; malformed?: string };
+
+async function readRecord(db: Db, names: CollectionNames): Promise<StoredRecord> {
+  const doc = await db.collection<SchemaRecord>(names.meta).findOne({ _id: names.events });
+  if (!doc) return {};
+  const malformed = schemaRecordProblem(doc);
+  return malformed === undefined ? { record: doc } : { malformed };
 }
 
 /**
@@ -325,6 +374,7 @@ export async function migrate(db: Db, options: MigrateOptions = {}): Promise<Mig
     created: [],
     existing: [],
     skipped: [],
+    repaired: [],
     uniqueMultikey: undefined,
   };
   const problems: SchemaProblem[] = [];
@@ -344,10 +394,18 @@ export async function migrate(db: Db, options: MigrateOptions = {}): Promise<Mig
     report.created.push(label);
   }
 
-  const record = await readRecord(db, names);
+  const { record, malformed } = await readRecord(db, names);
   let multikey: { sound: boolean; detail: string } | undefined = record
     ? { sound: record.uniqueMultikey, detail: record.uniqueMultikeyDetail }
     : undefined;
+  if (malformed !== undefined) {
+    // Trusted, a value that is not a boolean decides which indexes to build: probed instead,
+    // and written anew below like a missing record, so running migrate again mends it.
+    report.repaired.push({
+      name: schemaRecordLabel(names),
+      reason: `${malformed}: ${options.dryRun ? 'would probe the server again and rewrite it' : 'probed the server again and rewrote it'}`,
+    });
+  }
   if (!multikey && !options.dryRun) multikey = await probeUniqueMultikey(db, names);
   report.uniqueMultikey = multikey?.sound;
 
@@ -466,12 +524,19 @@ export interface SchemaState {
  * `StoreSchemaError` naming each problem and the command that fixes it.
  */
 export async function checkSchema(db: Db, names: CollectionNames): Promise<SchemaState> {
-  const [indexes, record] = await Promise.all([
+  const [indexes, { record, malformed }] = await Promise.all([
     listIndexes(db, names.events),
     readRecord(db, names),
   ]);
   const problems: SchemaProblem[] = [];
-  if (!record) {
+  if (malformed !== undefined) {
+    problems.push({
+      collection: names.meta,
+      index: names.events,
+      problem: 'not-migrated',
+      detail: `the record migrate wrote for '${names.events}' is malformed (${malformed}); migrate probes the server again and rewrites it`,
+    });
+  } else if (!record) {
     problems.push({
       collection: names.meta,
       index: names.events,

@@ -18,4 +18,6 @@ export {
   type SchemaRecord,
   WEAKER_GUARANTEE,
   indexMismatch,
+  schemaRecordLabel,
+  schemaRecordProblem,
 } from './schema.js';

@@ -60,13 +60,18 @@ export async function runMigrate(
     for (const item of items) await writeLine(out, `  ${mark} ${item}`);
   };
   await section(dryRun ? 'Would create' : 'Created', s.green('+'), report.created);
+  await section(
+    dryRun ? 'Would repair' : 'Repaired',
+    s.yellow('~'),
+    report.repaired.map((r) => `${r.name}: ${r.reason}`),
+  );
   await section('Already there', s.dim('='), report.existing);
   await section(
     'Skipped',
     s.yellow('!'),
     report.skipped.map((k) => `${k.name}: ${k.reason}`),
   );
-  if (report.created.length === 0)
+  if (report.created.length === 0 && report.repaired.length === 0)
     await writeLine(out, s.green('Schema up to date: nothing to create.'));
   return EXIT_OK;
 }

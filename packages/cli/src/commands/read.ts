@@ -73,7 +73,8 @@ export async function runRead(
   } finally {
     await store.close();
   }
-  if (count === 0 && !options.json) {
+  // `--limit 0` asked for nothing: saying the stream has no events would be untrue.
+  if (count === 0 && !options.json && options.limit !== 0) {
     process.stderr.write(
       `Stream '${streamId}' has no events${options.from ? ` from version ${options.from}` : ''}.\n`,
     );

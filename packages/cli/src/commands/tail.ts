@@ -1,10 +1,17 @@
+import { StoreUnavailableError } from '@flowra/eventstore-core';
 import { MongoEventStore } from '@flowra/eventstore-mongo';
-import type { Connection } from '../connection.js';
+import { type Connection, databaseFailure } from '../connection.js';
 import { encodeEventLine } from '../event-line.js';
 import { formatEventLine } from '../event-format.js';
 import { EXIT_OK } from '../exit-codes.js';
 import { writeLine } from '../output.js';
 import { stylesFor } from '../style.js';
+
+/**
+ * How long reads of the log may keep failing before tail gives up and says so. Longer than the
+ * 3 s connect check: a MongoDB election (about 12 s) is waited out, a dead server is not.
+ */
+export const TAIL_READ_FAILURE_TIMEOUT_MS = 15_000;
 
 export interface TailCommandOptions {
   from?: number;
@@ -64,7 +71,11 @@ async function follow(
   options: TailCommandOptions,
   stopped: Promise<NodeJS.Signals>,
 ): Promise<number> {
-  const store = new MongoEventStore(conn.db, { ensureSchema: false, pollIntervalMs: 200 });
+  const store = new MongoEventStore(conn.db, {
+    ensureSchema: false,
+    pollIntervalMs: 200,
+    readFailureTimeoutMs: TAIL_READ_FAILURE_TIMEOUT_MS,
+  });
   const out = process.stdout;
   const s = stylesFor(out);
   const streams = options.stream?.length ? new Set(options.stream) : undefined;
@@ -87,10 +98,16 @@ async function follow(
     process.stderr.write(
       `${stylesFor(process.stderr).dim(`Following ${conn.target.dbName} after position ${from} (Ctrl-C to stop)`)}\n`,
     );
-    // A handler or database failure rejects `done` and ends the command with that error.
+    // A handler or database failure rejects `done` and ends the command with that error; reads
+    // that keep failing do so after TAIL_READ_FAILURE_TIMEOUT_MS.
     await Promise.race([stopped, subscription.done]);
     await subscription.close();
     return EXIT_OK;
+  } catch (error) {
+    // The store names the operation, not the server: the operator needs the host.
+    throw StoreUnavailableError.isInstance(error)
+      ? databaseFailure(conn.target, 'reading the log', error)
+      : error;
   } finally {
     await store.close();
   }
