@@ -165,7 +165,10 @@ export async function restoreEvents(
     }
     lastVersion.set(event.streamId, event.version);
     let streamIds = idsOfStream.get(event.streamId);
-    if (!streamIds) idsOfStream.set(event.streamId, (streamIds = new Set()));
+    if (!streamIds) {
+      streamIds = new Set();
+      idsOfStream.set(event.streamId, streamIds);
+    }
     if (streamIds.has(event.eventId)) {
       throw refuse(
         'event-id-repeated',
