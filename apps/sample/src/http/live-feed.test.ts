@@ -70,6 +70,34 @@ describe('LiveFeed', () => {
     await feed.close();
   });
 
+  it('follows the log again when the store gives up a subscription: open clients miss nothing', async () => {
+    const { store, subscriptions } = countingStore();
+    const subscribe = store.subscribe.bind(store);
+    let failFirst = true;
+    // The first subscription ends as one does after a long outage: onError, then nothing.
+    store.subscribe = (handler, options) => {
+      if (!failFirst) return subscribe(handler, options);
+      failFirst = false;
+      const subscription = subscribe(handler, options);
+      setTimeout(() => {
+        void subscription.close();
+        options?.onError?.(new Error('the database is gone'));
+      }, 10);
+      return subscription;
+    };
+    const feed = new LiveFeed(store);
+    await feed.start();
+    const seen: number[] = [];
+    const client = await feed.open(undefined, 'from', async (e) => void seen.push(e.position));
+    await new Promise((r) => setTimeout(r, 30));
+    await append(store, 3);
+    await until(() => seen.length === 3);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(subscriptions()).toBe(2);
+    client.close();
+    await feed.close();
+  });
+
   it('refuses to replay further back than its bound, and cuts off a client that stops reading', async () => {
     const { store } = countingStore();
     await append(store, 20);

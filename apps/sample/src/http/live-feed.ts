@@ -24,6 +24,9 @@ interface Listener {
   ended: () => void;
 }
 
+/** Pause before following the log again after the store gave up reading it. */
+const RESUBSCRIBE_AFTER_MS = 1_000;
+
 /** Reads per replay page: a client asking for history costs bounded reads at a time. */
 const REPLAY_PAGE = 500;
 
@@ -42,6 +45,8 @@ export class LiveFeed {
   #subscription: Subscription | undefined;
   /** The last position the shared subscription handed on. */
   #position = 0;
+  #closed = false;
+  #retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(store: EventStore, options: LiveFeedOptions = {}) {
     this.#store = store;
@@ -51,6 +56,16 @@ export class LiveFeed {
 
   async start(): Promise<void> {
     this.#position = await this.#store.headPosition();
+    this.#follow();
+  }
+
+  /**
+   * Subscribes from the last position handed on. A subscription stops once the store has given
+   * up reading (a long outage): this one is opened again after a pause, so open feeds go on,
+   * without a gap, once the database is back.
+   */
+  #follow(): void {
+    if (this.#closed) return;
     this.#subscription = this.#store.subscribe(
       (event) => {
         this.#position = event.position;
@@ -63,11 +78,20 @@ export class LiveFeed {
           listener.wake?.();
         }
       },
-      { name: 'live-feed', fromPosition: this.#position, onError: () => {} },
+      {
+        name: 'live-feed',
+        fromPosition: this.#position,
+        onError: () => {
+          if (this.#closed) return;
+          this.#retry = setTimeout(() => this.#follow(), RESUBSCRIBE_AFTER_MS);
+        },
+      },
     );
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retry);
     for (const listener of this.#listeners) this.#drop(listener);
     await this.#subscription?.close();
   }
