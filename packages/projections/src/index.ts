@@ -33,6 +33,7 @@ export {
   type ReadModelStore,
   type RebuildState,
   type StateChange,
+  type StateInitial,
   type StoredDocument,
   type WriteOutcome,
   generationCollection,

@@ -31,6 +31,37 @@ export function stateContract(ctx: ContractContext): void {
     );
   });
 
+  it('a state created by a change takes the initial generation and rebuild only where the change sets none', async () => {
+    const store = await ctx.store();
+    const rebuild = { generation: 2, position: 40, startedAt: new Date(0) };
+    const p = uniqueName('state_initial');
+    expect(await store.updateState(p, 1, { position: 7 }, { generation: 2, rebuild })).toBe(true);
+    expect(await stateOf(store, p), 'the initial values').toEqual(
+      expect.objectContaining({ position: 7, generation: 2, rebuild }),
+    );
+    // A switch (generation 2 live, rebuild finished) written onto a removed state.
+    const q = uniqueName('state_initial');
+    expect(
+      await store.updateState(
+        q,
+        1,
+        { position: 40, generation: 2, rebuild: null },
+        {
+          generation: 1,
+          rebuild,
+        },
+      ),
+    ).toBe(true);
+    expect(await stateOf(store, q), 'the change over the initial values, null included').toEqual(
+      expect.objectContaining({ position: 40, generation: 2, rebuild: null }),
+    );
+    // On an existing state the initial values change nothing.
+    await store.updateState(q, 1, { position: 41 }, { generation: 9, rebuild });
+    expect(await stateOf(store, q)).toEqual(
+      expect.objectContaining({ position: 41, generation: 2, rebuild: null }),
+    );
+  });
+
   it('position never moves back; the rest of the change still applies', async () => {
     const store = await ctx.store();
     const p = uniqueName('state_pos');

@@ -61,7 +61,8 @@ export async function updateState(
           position: Math.max(0, change.position ?? 0),
           epoch,
           generation: change.generation ?? initial.generation ?? 1,
-          rebuild: change.rebuild ?? initial.rebuild ?? null,
+          // `null` in the change is a rebuild finished (switched): it must not fall back.
+          rebuild: change.rebuild !== undefined ? change.rebuild : (initial.rebuild ?? null),
           error: change.error ?? null,
           updatedAt,
         });
