@@ -209,6 +209,55 @@ describe('LogFeed subscriptions', () => {
     }
   });
 
+  it('forget a failure once a wait at the end of the log has ended: a later one starts a new run', async () => {
+    const event = (position: number): RecordedEvent =>
+      Object.freeze({
+        eventId: `00000000-0000-4000-8000-${String(position).padStart(12, '0')}`,
+        streamId: 's',
+        version: position,
+        position,
+        type: 'T',
+        recordedAt: new Date(0),
+        data: {},
+        metadata: {},
+      });
+    const log = [1, 2, 3, 4, 5].map(event);
+    let failuresAt5 = 1;
+    let armed = false;
+    const source = {
+      readPage(after: number, limit: number): RecordedEvent[] {
+        // Once a reader has seen position 8, the next two reads from 5 fail once each.
+        if (after === 8 && !armed) {
+          armed = true;
+          failuresAt5 = 2;
+        }
+        if (after === 5 && failuresAt5 > 0) {
+          failuresAt5--;
+          throw new Error('connection reset');
+        }
+        return log.filter((e) => e.position > after).slice(0, limit);
+      },
+      headPosition: () => log.length,
+      isTransient: (e: unknown) => (e as Error).message === 'connection reset',
+    };
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const feed = new LogFeed(source, { readFailureTimeoutMs: 200, maxRetryDelayMs: 50 });
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => errors.push(e);
+    const first = feed.subscribe(() => {}, { fromPosition: 5, onError });
+    await sleep(5);
+    const second = feed.subscribe(() => {}, { fromPosition: 5, onError });
+    // Both wait at the end of the log, quiet for longer than the bound.
+    await sleep(600);
+    // Appended by another process (no wake-up); a subscription catching up reads them.
+    log.push(event(6), event(7), event(8));
+    feed.subscribe(() => {}, { fromPosition: 0, onError });
+    await sleep(300);
+    expect(errors).toEqual([]);
+    expect([first.position, second.position]).toEqual([8, 8]);
+    await feed.close();
+  });
+
   it('end quietly when the store closes under them', async () => {
     const feed = new LogFeed({
       readPage() {

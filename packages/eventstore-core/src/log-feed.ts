@@ -480,6 +480,9 @@ class FeedSubscription implements Subscription {
             await this.feed.waitAfter(this.#position, signal).catch((error: unknown) => {
               throw new FeedFailure(error);
             });
+            // The wait ended without a verdict: the shared reader read on. A failure long
+            // before it is no part of a run of failures to come.
+            failures.reset();
             continue;
           }
           for (const event of events) {
