@@ -15,7 +15,7 @@ describe('copyState', () => {
     );
   });
 
-  it('keeps a key named __proto__ as data, and copies class instances through structuredClone', () => {
+  it('keeps a key named __proto__ as data, and copies Maps and Sets through structuredClone', () => {
     const state = JSON.parse('{"__proto__": {"x": 1}}') as Record<string, unknown>;
     const copy = copyState(state) as Record<string, unknown>;
     expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
@@ -26,8 +26,17 @@ describe('copyState', () => {
     expect(copied.tags).not.toBe(tags);
   });
 
-  it('refuses what is not data: functions, and cycles', () => {
+  it('refuses what is not data: functions, class instances, and cycles', () => {
     expect(() => copyState({ run: () => 1 })).toThrow(TypeError);
+    class Money {
+      constructor(readonly cents: number) {}
+      plus(other: Money) {
+        return new Money(this.cents + other.cents);
+      }
+    }
+    expect(() => copyState({ balance: new Money(5) })).toThrow(
+      'an instance of Money is not plain data',
+    );
     const cycle: Record<string, unknown> = {};
     cycle.self = cycle;
     expect(() => copyState(cycle)).toThrow(RangeError);

@@ -105,6 +105,18 @@ interface Start<T> {
 /** Times a save to a shared stream is made again at its new end before the conflict is the caller's. */
 const SHARED_STREAM_REBASES = 8;
 
+/**
+ * A type the naming cannot use fails every load and save; said when the repository is made
+ * instead. Only the type is judged: the probe id may not suit the naming (temporal).
+ */
+function assertNamesType(naming: StreamNamingStrategy, aggregateType: string): void {
+  try {
+    naming.streamId(aggregateType, '019a8b2c-0000-7000-8000-000000000001');
+  } catch (error) {
+    if (ValidationError.isInstance(error) && error.field === 'aggregateType') throw error;
+  }
+}
+
 function assertSnapshotPolicy(policy: SnapshotPolicy): void {
   if (policy === false) return;
   if (typeof policy === 'object' && policy !== null) {
@@ -153,6 +165,7 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
     this.#store = options.store;
     this.#factory = options.aggregate;
     this.#naming = options.naming ?? defaultStreamNaming();
+    assertNamesType(this.#naming, options.aggregate.aggregateType);
     const snapshots = options.snapshots ?? { every: 100 };
     assertSnapshotPolicy(snapshots);
     this.#snapshots = this.#naming.shared ? false : snapshots;
@@ -406,7 +419,15 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
       try {
         return await this.#store.append(streamId, events, at);
       } catch (error) {
-        if (!ConcurrencyError.isInstance(error) || round === SHARED_STREAM_REBASES) throw error;
+        // A shard shorter than what was read (a restore, a rolled-back write) has nothing to
+        // rebase onto: only a reload can tell what this aggregate is now.
+        if (
+          !ConcurrencyError.isInstance(error) ||
+          round === SHARED_STREAM_REBASES ||
+          error.actualVersion < at
+        ) {
+          throw error;
+        }
         for await (const event of this.#store.readStream(streamId, { fromVersion: at + 1 })) {
           if (this.#belongs(event, aggregate.id)) own++;
           at = event.version;
