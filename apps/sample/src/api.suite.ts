@@ -371,7 +371,11 @@ export function apiSuite(openStorage: () => Promise<Storage>): void {
     const { id, version } = await createTask(api);
     const put = (ifMatch: string, priority: string) =>
       api.put(`/chats/${id}/priority`, { priority }, { 'If-Match': ifMatch });
-    expect((await put(`W/"${version}"`, 'high')).status).toBe(409);
+    const weak = await put(`W/"${version}"`, 'high');
+    expect(weak.status).toBe(409);
+    expect(weak.body).toMatchObject({ code: 'CONFLICT', actualVersion: version });
+    expect(weak.body).not.toHaveProperty('expectedVersion');
+    expect((await put(`, "${version + 9}",`, 'high')).status).toBe(409);
     expect((await put(`"0${version}"`, 'high')).status).toBe(409);
     const listed = await put(`"${version + 7}", "${version}"`, 'high');
     expect(listed.status).toBe(200);

@@ -67,7 +67,7 @@ export async function startSample(storage: Storage, options: SampleOptions = {})
   });
   const projections = createProjections(storage, options);
   projections.start();
-  const feed = new LiveFeed(storage.store);
+  const feed = new LiveFeed(storage.store, { log: options.log ?? console.error });
   await feed.start();
   const app = createApp({ storage, repositories, projections, feed, log: options.log });
   return {

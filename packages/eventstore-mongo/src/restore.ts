@@ -125,7 +125,8 @@ export async function restoreEvents(
   const firstOfStream = new Map<string, RestorableEvent>();
   const lastVersion = new Map<string, number>();
   // Ids are unique per stream in every store; the unique index that would also catch a repeat
-  // is not on every server, and never sees two events of one commit. One id kept per event.
+  // is not on every server, and never sees two events of one commit. One id kept per event
+  // (about 100 bytes) until the restore ends: the price of refusing before writing anything.
   const idsOfStream = new Map<string, Set<string>>();
   let ids: RestorableEvent[] = [];
   const checkIds = async () => {

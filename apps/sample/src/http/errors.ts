@@ -5,7 +5,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
-import { ContendedCommandError, etag } from './versioning.js';
+import { ContendedCommandError, UnmatchableIfMatchError, etag } from './versioning.js';
 
 interface ErrorReply {
   status: ContentfulStatusCode;
@@ -54,6 +54,13 @@ export function toErrorReply(error: unknown): ErrorReply {
         expectedVersion: error.expectedVersion,
         actualVersion: error.actualVersion,
       },
+      headers: { ETag: etag(error.actualVersion) },
+    };
+  }
+  if (UnmatchableIfMatchError.isInstance(error)) {
+    return {
+      status: 409,
+      body: { code: 'CONFLICT', message: error.message, actualVersion: error.actualVersion },
       headers: { ETag: etag(error.actualVersion) },
     };
   }

@@ -1,5 +1,10 @@
 import { InvalidInputError } from '@flowra/domain';
-import { type EventStore, InMemoryEventStore, type RecordedEvent } from '@flowra/eventstore-core';
+import {
+  type EventStore,
+  InMemoryEventStore,
+  type RecordedEvent,
+  StoreUnavailableError,
+} from '@flowra/eventstore-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LiveFeed } from './live-feed.js';
 
@@ -81,7 +86,7 @@ describe('LiveFeed', () => {
       const subscription = subscribe(handler, options);
       setTimeout(() => {
         void subscription.close();
-        options?.onError?.(new Error('the database is gone'));
+        options?.onError?.(new StoreUnavailableError('read', new Error('the database is gone')));
       }, 10);
       return subscription;
     };
@@ -95,6 +100,26 @@ describe('LiveFeed', () => {
     expect(seen).toEqual([1, 2, 3]);
     expect(subscriptions()).toBe(2);
     client.close();
+    await feed.close();
+  });
+
+  it('cuts its clients off, and says why, when the log fails other than by an outage', async () => {
+    const { store, subscriptions } = countingStore();
+    const subscribe = store.subscribe.bind(store);
+    store.subscribe = (handler, options) => {
+      const subscription = subscribe(handler, options);
+      setTimeout(() => options?.onError?.(new Error('a hole in the log')), 10);
+      return subscription;
+    };
+    const logged: string[] = [];
+    const feed = new LiveFeed(store, { log: (m) => logged.push(m) });
+    await feed.start();
+    const client = await feed.open(undefined, 'from', async () => {});
+    await client.done;
+    expect(feed.clients).toBe(0);
+    expect(logged).toEqual(['live feed stopped at position 0']);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(subscriptions()).toBe(1);
     await feed.close();
   });
 

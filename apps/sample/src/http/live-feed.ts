@@ -1,11 +1,18 @@
 import { InvalidInputError } from '@flowra/domain';
-import type { EventStore, RecordedEvent, Subscription } from '@flowra/eventstore-core';
+import {
+  type EventStore,
+  type RecordedEvent,
+  StoreUnavailableError,
+  type Subscription,
+} from '@flowra/eventstore-core';
 
 export interface LiveFeedOptions {
   /** How far behind the head a client may ask to start (default 10,000 events). */
   maxReplay?: number;
   /** Events waiting for one slow client before it is cut off to reconnect (default 1,000). */
   queueLimit?: number;
+  /** Where the feed says that it lost the log, and why (default: nowhere). */
+  log?: (message: string, error?: unknown) => void;
 }
 
 export interface FeedClient {
@@ -41,6 +48,7 @@ export class LiveFeed {
   readonly #store: EventStore;
   readonly #maxReplay: number;
   readonly #queueLimit: number;
+  readonly #log: (message: string, error?: unknown) => void;
   readonly #listeners = new Set<Listener>();
   #subscription: Subscription | undefined;
   /** The last position the shared subscription handed on. */
@@ -52,6 +60,7 @@ export class LiveFeed {
     this.#store = store;
     this.#maxReplay = options.maxReplay ?? 10_000;
     this.#queueLimit = options.queueLimit ?? 1_000;
+    this.#log = options.log ?? (() => {});
   }
 
   async start(): Promise<void> {
@@ -62,7 +71,9 @@ export class LiveFeed {
   /**
    * Subscribes from the last position handed on. A subscription stops once the store has given
    * up reading (a long outage): this one is opened again after a pause, so open feeds go on,
-   * without a gap, once the database is back.
+   * without a gap, once the database is back. Anything else (a hole in the log, an event that
+   * cannot be decoded) would fail again at the same place: the clients are cut off instead, and
+   * a reconnecting client gets the error from its own replay.
    */
   #follow(): void {
     if (this.#closed) return;
@@ -81,9 +92,18 @@ export class LiveFeed {
       {
         name: 'live-feed',
         fromPosition: this.#position,
-        onError: () => {
+        onError: (error) => {
           if (this.#closed) return;
-          this.#retry = setTimeout(() => this.#follow(), RESUBSCRIBE_AFTER_MS);
+          if (StoreUnavailableError.isInstance(error)) {
+            this.#log(
+              `live feed: the store stopped reading the log at position ${this.#position}; following it again`,
+              error,
+            );
+            this.#retry = setTimeout(() => this.#follow(), RESUBSCRIBE_AFTER_MS);
+            return;
+          }
+          this.#log(`live feed stopped at position ${this.#position}`, error);
+          for (const listener of this.#listeners) this.#drop(listener);
         },
       },
     );

@@ -23,7 +23,8 @@ export function parseIfMatch(value: string | undefined): ReadonlySet<number> | u
     if (!weak && /^(0|[1-9]\d{0,14})$/.test(tag)) versions.add(Number(tag));
     return '';
   });
-  if (rest.trim() !== '' || value.trim() === '') {
+  // Empty list elements (`, "3"`) are allowed by the list syntax; anything else is not a tag.
+  if (rest.replace(/[\s,]/g, '') !== '' || value.trim() === '') {
     throw new InvalidInputError('If-Match', 'must be * or a list of ETags such as "3"');
   }
   return versions;
@@ -77,7 +78,11 @@ export async function runCommand<T extends EventSourcedAggregate>(
   }
   const aggregate = await repository.load(id);
   if (!accepted.has(aggregate.version)) {
-    const [expected = -1] = accepted;
+    const [expected] = accepted;
+    // Only weak or foreign tags: no version was named, so none is reported as expected.
+    if (expected === undefined) {
+      throw new UnmatchableIfMatchError(repository.streamIdOf(id), ifMatch!, aggregate.version);
+    }
     throw new ConcurrencyError(repository.streamIdOf(id), expected, aggregate.version);
   }
   command(aggregate);
@@ -100,5 +105,23 @@ export class ContendedCommandError extends FlowraError {
 
   static isInstance(value: unknown): value is ContendedCommandError {
     return FlowraError.hasName(value, 'ContendedCommandError');
+  }
+}
+
+/** An `If-Match` of weak or foreign tags only: it can match no version, so it names none. */
+export class UnmatchableIfMatchError extends FlowraError {
+  constructor(
+    readonly streamId: string,
+    readonly ifMatch: string,
+    readonly actualVersion: number,
+  ) {
+    super(
+      'UnmatchableIfMatchError',
+      `If-Match ${ifMatch} names no version (this server compares strong tags such as "${actualVersion}"); '${streamId}' is at version ${actualVersion}`,
+    );
+  }
+
+  static isInstance(value: unknown): value is UnmatchableIfMatchError {
+    return FlowraError.hasName(value, 'UnmatchableIfMatchError');
   }
 }
