@@ -210,17 +210,6 @@ describe('LogFeed subscriptions', () => {
   });
 
   it('forget a failure once a wait at the end of the log has ended: a later one starts a new run', async () => {
-    const event = (position: number): RecordedEvent =>
-      Object.freeze({
-        eventId: `00000000-0000-4000-8000-${String(position).padStart(12, '0')}`,
-        streamId: 's',
-        version: position,
-        position,
-        type: 'T',
-        recordedAt: new Date(0),
-        data: {},
-        metadata: {},
-      });
     const log = [1, 2, 3, 4, 5].map(event);
     let failuresAt5 = 1;
     let armed = false;
