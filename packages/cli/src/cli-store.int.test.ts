@@ -18,6 +18,7 @@ import {
   startFlowra,
   waitForOutput,
 } from './test-support/run-flowra.js';
+import { withEventsFind } from './test-support/events-find.js';
 import { verifyStore } from './verify-store.js';
 
 function expectCode(result: FlowraResult, code: number): void {
@@ -482,33 +483,13 @@ describeMongo('flowra against the test server', (mongo) => {
       for (let i = 0; i < 3; i++) await store.append('Live-1', [{ type: 'Tick', data: { i } }]);
       await store.close();
     };
-    const scanned = new Proxy(db, {
-      get(target, key) {
-        if (key !== 'collection') return Reflect.get(target, key, target);
-        return (name: string, ...rest: unknown[]) => {
-          const collection = target.collection(name, ...(rest as []));
-          if (name !== 'events') return collection;
-          return new Proxy(collection, {
-            get(c, k) {
-              if (k !== 'find') {
-                const value: unknown = Reflect.get(c, k, c);
-                return typeof value === 'function' ? value.bind(c) : value;
-              }
-              return (...args: Parameters<typeof c.find>) => {
-                const cursor = c.find(...args);
-                return {
-                  async *[Symbol.asyncIterator]() {
-                    yield* cursor;
-                    await appendAfterScan();
-                  },
-                  close: () => cursor.close(),
-                };
-              };
-            },
-          });
-        };
+    const scanned = withEventsFind(db, (cursor) => ({
+      async *[Symbol.asyncIterator]() {
+        yield* cursor;
+        await appendAfterScan();
       },
-    });
+      close: () => cursor.close(),
+    }));
     const report = await verifyStore(scanned);
     expect(report.problems).toEqual([]);
     expect(report.lastPosition).toBe(14);

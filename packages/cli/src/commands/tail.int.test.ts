@@ -4,6 +4,7 @@ import { type Db, MongoNetworkError } from 'mongodb';
 import { expect, it, vi } from 'vitest';
 import { resolveTarget } from '../connection.js';
 import { CliError, EXIT_USAGE } from '../exit-codes.js';
+import { withEventsFind } from '../test-support/events-find.js';
 import { TAIL_READ_FAILURE_TIMEOUT_MS, runTail } from './tail.js';
 
 /**
@@ -12,31 +13,18 @@ import { TAIL_READ_FAILURE_TIMEOUT_MS, runTail } from './tail.js';
  * on cue, and this holds on every one of them.
  */
 function dyingServer(db: Db, failing: () => boolean): Db {
-  return new Proxy(db, {
-    get(target, prop, receiver) {
-      if (prop !== 'collection') return Reflect.get(target, prop, receiver);
-      return (name: string, options?: object) => {
-        const collection = target.collection(name, options);
-        if (name !== 'events') return collection;
-        return new Proxy(collection, {
-          get(c, p, r) {
-            if (p !== 'find') return Reflect.get(c, p, r);
-            return (...args: Parameters<typeof c.find>) => {
-              const cursor = c.find(...args);
-              return new Proxy(cursor, {
-                get(k, q, kr) {
-                  if (q !== 'toArray' || !failing()) return Reflect.get(k, q, kr);
-                  return async () => {
-                    throw new MongoNetworkError('connect ECONNREFUSED 10.1.2.3:27017');
-                  };
-                },
-              });
-            };
-          },
-        });
-      };
-    },
-  });
+  return withEventsFind(
+    db,
+    (cursor) =>
+      new Proxy(cursor, {
+        get(k, q, kr) {
+          if (q !== 'toArray' || !failing()) return Reflect.get(k, q, kr);
+          return async () => {
+            throw new MongoNetworkError('connect ECONNREFUSED 10.1.2.3:27017');
+          };
+        },
+      }),
+  );
 }
 
 describeMongo('flowra tail', (mongo) => {
