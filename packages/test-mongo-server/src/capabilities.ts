@@ -10,7 +10,7 @@ import {
 } from './types.js';
 
 /** Bumped whenever a probe changes, so cached emulator results are re-measured. */
-export const PROBE_VERSION = 3;
+export const PROBE_VERSION = 4;
 
 /** Per probe; a local server answers each in a few ms. */
 const PROBE_TIMEOUT_MS = 1_500;
@@ -41,6 +41,14 @@ const probes: Record<Capability, Probe> = {
     await c.insertOne({ _id: 1, a: 1, b: 2 });
     const doc = await c.findOne({ _id: 1 }, { projection: { a: 1 } });
     return doc?.a === 1 && !('b' in doc);
+  },
+
+  async partialIndexes(db) {
+    const c = db.collection('partial_indexes');
+    const filter = { a: { $gt: 10 } };
+    await c.createIndex({ a: 1 }, { name: 'a_partial', partialFilterExpression: filter });
+    const listed = (await c.listIndexes().toArray()).find((i) => i.name === 'a_partial');
+    return JSON.stringify(listed?.partialFilterExpression) === JSON.stringify(filter);
   },
 
   async pushOperator(db) {
@@ -216,6 +224,7 @@ const phrases: Record<Capability, string> = {
   dropIndexes: 'cannot drop indexes (dropIndexes)',
   collStats: 'has no $collStats stage',
   projections: 'ignores find projections',
+  partialIndexes: 'cannot create an index with a partialFilterExpression',
   atomicUpdates:
     'loses conditional single-document updates that race (it reads, then writes: no atomic update)',
 };

@@ -21,6 +21,7 @@ const EMULATOR_CAPABILITIES: Capabilities = {
   dropIndexes: false,
   collStats: false,
   projections: false,
+  partialIndexes: true,
   atomicUpdates: true,
 };
 
@@ -36,6 +37,7 @@ const FERRETDB_CAPABILITIES: Capabilities = {
   dropIndexes: true,
   collStats: true,
   projections: true,
+  partialIndexes: false,
   atomicUpdates: false,
 };
 

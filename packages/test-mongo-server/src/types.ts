@@ -30,6 +30,8 @@ export interface Capabilities {
   collStats: boolean;
   /** find projections are applied (fields left out are not returned). */
   projections: boolean;
+  /** An index with a `partialFilterExpression` is created and listed with that filter. */
+  partialIndexes: boolean;
   /**
    * A single-document update applies its filter and its change atomically: of conditional
    * updates racing on one document (`{ v: { $lt: k } }` → `$set: { v: k }`), none is lost.
@@ -50,6 +52,7 @@ export const CAPABILITY_NAMES: readonly Capability[] = [
   'dropIndexes',
   'collStats',
   'projections',
+  'partialIndexes',
   'atomicUpdates',
 ];
 
