@@ -1,7 +1,7 @@
 import { InMemoryEventStore } from '@flowra/eventstore-core';
 import { describe, expect, it } from 'vitest';
 import { projectionRunnerContract } from './contract/runner.contract.js';
-import { documentProjection } from './define-projection.js';
+import { countingProjection } from './test-support/counting-projection.js';
 import { InMemoryReadModelStore } from './memory/in-memory-read-model-store.js';
 import { ProjectionReader } from './projection-reader.js';
 import { ProjectionRunner, requestRebuild } from './projection-runner.js';
@@ -32,12 +32,7 @@ describe('a rebuild while appends keep every live batch full', () => {
     const runner = new ProjectionRunner({
       store: events,
       readModels,
-      projection: documentProjection<any, { n: number }>({
-        name,
-        collection: 'counts',
-        documentId: (event) => event.streamId,
-        evolve: (doc) => ({ n: (doc?.n ?? 0) + 1 }),
-      }),
+      projection: countingProjection(name),
       batchSize: 7,
       pollIntervalMs: 5,
       // Every batch written brings a full batch of new events: the live one never runs dry.

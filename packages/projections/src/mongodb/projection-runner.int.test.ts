@@ -3,7 +3,7 @@ import { MongoEventStore } from '@flowra/eventstore-mongo';
 import { describeMongo } from '@flowra/test-mongo-server/vitest';
 import { MongoClient } from 'mongodb';
 import { afterAll, expect, it } from 'vitest';
-import { documentProjection } from '../define-projection.js';
+import { countingProjection } from '../test-support/counting-projection.js';
 import { ProjectionReader } from '../projection-reader.js';
 import { ProjectionRunner } from '../projection-runner.js';
 import { projectionRunnerContract } from '../contract/runner.contract.js';
@@ -43,12 +43,7 @@ describeMongo('projection runner on MongoDB', (mongo) => {
     const runner = new ProjectionRunner({
       store: events,
       readModels,
-      projection: documentProjection<any, { n: number }>({
-        name,
-        collection: 'counts',
-        documentId: (event) => event.streamId,
-        evolve: (doc, _event) => ({ n: (doc?.n ?? 0) + 1 }),
-      }),
+      projection: countingProjection(name),
       leaseTtlMs: 2_000,
       pollIntervalMs: 20,
       dropOldGenerationAfterMs: 50,

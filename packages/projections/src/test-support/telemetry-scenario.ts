@@ -2,7 +2,7 @@ import type { EventStore, TelemetryOptions } from '@flowra/eventstore-core';
 import { type TestTelemetry, loadTestTelemetry } from '@flowra/eventstore-core/contract';
 import { SpanKind, context, trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentProjection } from '../define-projection.js';
+import { countingProjection } from '../test-support/counting-projection.js';
 import { ProjectionRunner } from '../projection-runner.js';
 import type { ReadModelStore } from '../read-model-store.js';
 
@@ -40,13 +40,7 @@ export function projectionTelemetryScenario(name: string, stores: TelemetryScena
         store: events,
         readModels,
         ...telemetry,
-        projection: documentProjection<any, { n: number }>({
-          name: projectionName,
-          collection: 'counts',
-          eventTypes: ['Counted'],
-          documentId: (event) => event.streamId,
-          evolve: (doc) => ({ n: (doc?.n ?? 0) + 1 }),
-        }),
+        projection: countingProjection(projectionName, ['Counted']),
       });
       const stream = `otel-${projectionName}`;
       const request = tracerProvider.getTracer('test').startSpan('POST /count');
