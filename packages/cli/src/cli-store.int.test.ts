@@ -189,16 +189,14 @@ describeMongo('flowra against the test server', (mongo) => {
     'migrate and verify refuse a unique index that leaves commits out (partial)',
     async () => {
       const { db } = await mongo.freshDb('cli_partial');
-      await db
-        .collection('events')
-        .createIndex(
-          { position: 1 },
-          {
-            name: 'position_unique',
-            unique: true,
-            partialFilterExpression: { position: { $gt: 100 } },
-          },
-        );
+      await db.collection('events').createIndex(
+        { position: 1 },
+        {
+          name: 'position_unique',
+          unique: true,
+          partialFilterExpression: { position: { $gt: 100 } },
+        },
+      );
       const migrated = await runFlowra(['migrate', ...target(db)]);
       expectCode(migrated, 1);
       expect(migrated.stdout).toContain('events.position_unique is unique only where');

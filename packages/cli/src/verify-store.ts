@@ -5,7 +5,9 @@ import {
   type SchemaRecord,
   WEAKER_GUARANTEE,
   decodeCommit,
+  type ListedIndex,
   indexMismatch,
+  listIndexes,
   logMarkId,
   schemaRecordLabel,
   schemaRecordProblem,
@@ -64,32 +66,6 @@ export const MAX_LISTED_PROBLEMS = 1_000;
 
 function isInt(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value);
-}
-
-function codeOf(error: unknown): unknown {
-  return (error as { code?: unknown })?.code;
-}
-
-type ListedIndex = Parameters<typeof indexMismatch>[1];
-
-async function indexesOf(db: Db, collection: string): Promise<Map<string, ListedIndex>> {
-  try {
-    const list = await db.collection(collection).listIndexes().toArray();
-    return new Map(
-      list.map((i) => [
-        String(i.name),
-        {
-          key: i.key,
-          unique: i.unique === true,
-          partialFilterExpression: i.partialFilterExpression,
-          sparse: i.sparse === true,
-        },
-      ]),
-    );
-  } catch (error) {
-    if (codeOf(error) === 26 /* NamespaceNotFound */) return new Map();
-    throw error;
-  }
 }
 
 /**
@@ -261,7 +237,7 @@ export async function verifyStore(
     const collection = names[def.collection];
     let existing = byCollection.get(collection);
     if (!existing) {
-      existing = await indexesOf(db, collection);
+      existing = (await listIndexes(db, collection)) ?? new Map();
       byCollection.set(collection, existing);
     }
     const found = existing.get(def.name);

@@ -219,7 +219,8 @@ export interface MigrateOptions {
   dryRun?: boolean;
 }
 
-interface ListedIndex {
+/** An index as the server lists it: what `indexMismatch` compares with a definition. */
+export interface ListedIndex {
   key: Record<string, unknown>;
   unique: boolean;
   partialFilterExpression?: unknown;
@@ -236,7 +237,7 @@ function messageOf(error: unknown): string {
 }
 
 /** The collection's indexes by name, or `undefined` when the collection does not exist. */
-async function listIndexes(
+export async function listIndexes(
   db: Db,
   collection: string,
 ): Promise<Map<string, ListedIndex> | undefined> {
@@ -264,7 +265,7 @@ async function listIndexes(
 /** How a listed index differs from its definition, or undefined when it matches. */
 export function indexMismatch(
   def: IndexDefinition,
-  found: { key: unknown; unique: boolean; partialFilterExpression?: unknown; sparse?: boolean },
+  found: ListedIndex,
 ): Pick<SchemaProblem, 'problem' | 'detail'> | undefined {
   if (JSON.stringify(found.key) !== JSON.stringify(def.key)) {
     return {

@@ -14,10 +14,12 @@ export {
   EVENTS_FLAT_PIPELINE,
   INDEXES,
   type IndexDefinition,
+  type ListedIndex,
   SCHEMA_FIX,
   type SchemaRecord,
   WEAKER_GUARANTEE,
   indexMismatch,
+  listIndexes,
   schemaRecordLabel,
   schemaRecordProblem,
 } from './schema.js';
