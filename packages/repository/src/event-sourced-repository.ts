@@ -12,7 +12,12 @@ import {
   type TelemetryOptions,
   ValidationError,
 } from '@flowra/eventstore-core';
-import { LruCache, Telemetry, inSpan } from '@flowra/eventstore-core/adapter';
+import {
+  LruCache,
+  Telemetry,
+  assertNonNegativeInteger,
+  inSpan,
+} from '@flowra/eventstore-core/adapter';
 import type { Span } from '@opentelemetry/api';
 import type { AggregateDefinition, EventSourcedAggregate } from './aggregate.js';
 import { copyState } from './copy-state.js';
@@ -170,12 +175,7 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
     assertSnapshotPolicy(snapshots);
     this.#snapshots = this.#naming.shared ? false : snapshots;
     const cacheSize = options.cacheSize ?? 1000;
-    if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
-      throw new ValidationError(
-        'cacheSize',
-        `must be a non-negative integer (0 turns the cache off), got ${String(cacheSize)}`,
-      );
-    }
+    assertNonNegativeInteger(cacheSize, 'cacheSize');
     this.#cache = cacheSize > 0 ? new LruCache(cacheSize) : undefined;
     const logger = this.#telemetry.logger;
     const onWarning = options.onWarning;
@@ -447,10 +447,10 @@ export class EventSourcedRepository<T extends EventSourcedAggregate> {
     options: UpdateOptions = {},
   ): Promise<T> {
     const retries = options.retries ?? 3;
-    if (!Number.isSafeInteger(retries) || retries < 0) {
-      return Promise.reject(
-        new ValidationError('retries', `must be a non-negative integer, got ${String(retries)}`),
-      );
+    try {
+      assertNonNegativeInteger(retries, 'retries');
+    } catch (error) {
+      return Promise.reject(error);
     }
     return this.#span('update', aggregateId, async (span) => {
       for (let attempt = 0; ; attempt++) {
