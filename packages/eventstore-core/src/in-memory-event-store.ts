@@ -16,7 +16,7 @@ import type {
   Subscription,
 } from './types.js';
 import { assertNonNegativeInteger, assertStreamId, assertTypes } from './asserts.js';
-import { type PreparedEvent, prepareAppend } from './prepare-events.js';
+import { type MakePrepared, prepareAppend, prepareAppendAs } from './prepare-events.js';
 import { validateReadAllOptions, validateReadStreamOptions } from './read-options.js';
 import { prepareSnapshot } from './snapshot-input.js';
 import { readOnlyDate } from './read-only-date.js';
@@ -46,12 +46,6 @@ interface StreamState {
    * streams only ever appended with generated ids never pay for it.
    */
   versionById: Map<string, number> | undefined;
-}
-
-/** Ids made here cannot clash with anything stored, so only a caller's own ids are looked up. */
-function hasCallerIds(prepared: readonly PreparedEvent[]): boolean {
-  for (let i = 0; i < prepared.length; i++) if (!prepared[i]!.generatedId) return true;
-  return false;
 }
 
 function indexOf(stream: StreamState): Map<string, number> {
@@ -130,55 +124,66 @@ export class InMemoryEventStore implements EventStore {
     trace: TraceCarrier | undefined,
   ): AppendResult {
     this.#assertOpen('append');
-    const prepared = prepareAppend(streamId, events, expectedVersion, this.#registry, trace);
-
     const stream = this.#streams.get(streamId);
     const actual = stream === undefined ? 0 : stream.events.length;
-    if (stream !== undefined && hasCallerIds(prepared)) {
+    const log = this.#log;
+    const first = log.length + 1;
+    // One frozen Date for the batch: its events were recorded at the same instant.
+    const recordedAt = readOnlyDate(
+      this.#clock === undefined ? Date.now() : this.#clock().getTime(),
+    );
+    // Ids made here cannot clash with anything stored, so only a caller's own are looked up.
+    let callerIds = false;
+    // Each record is made as its event passes the checks: nothing in between to make and drop.
+    const record: MakePrepared<RecordedEvent> = (eventId, generatedId, type, data, metadata, i) => {
+      if (!generatedId) callerIds = true;
+      return Object.freeze({
+        eventId,
+        streamId,
+        type,
+        data,
+        metadata,
+        version: actual + i + 1,
+        position: first + i,
+        recordedAt,
+      });
+    };
+    const registry = this.#registry;
+    const records =
+      registry === undefined
+        ? prepareAppendAs(streamId, events, expectedVersion, record, trace)
+        : prepareAppend(streamId, events, expectedVersion, registry, trace).map((e, i) =>
+            record(e.eventId, e.generatedId ?? false, e.type, e.data, e.metadata, i),
+          );
+
+    if (stream !== undefined && callerIds) {
       const index = indexOf(stream);
-      const first = index.get(prepared[0]!.eventId);
-      if (first !== undefined) {
-        return this.#replayRetry(streamId, stream, prepared, first, expectedVersion);
+      const replayed = index.get(records[0]!.eventId);
+      if (replayed !== undefined) {
+        return this.#replayRetry(streamId, stream, records, replayed, expectedVersion);
       }
-      for (const event of prepared) {
+      for (const event of records) {
         if (index.has(event.eventId)) throw new DuplicateEventIdError(streamId, event.eventId);
       }
     }
     assertExpectedVersionMet(streamId, expectedVersion, actual);
-    const count = prepared.length;
+    const count = records.length;
     if (count === 0) {
       return { nextExpectedVersion: actual, position: stream?.events.at(-1)?.position ?? 0 };
     }
 
     const target: StreamState = stream ?? { events: [], versionById: undefined };
     const index = target.versionById;
-    const log = this.#log;
     const streamEvents = target.events;
-    // One frozen Date for the batch: its events were recorded at the same instant.
-    const recordedAt = readOnlyDate(
-      this.#clock === undefined ? Date.now() : this.#clock().getTime(),
-    );
-    let position = log.length;
     for (let i = 0; i < count; i++) {
-      const e = prepared[i]!;
-      position++;
-      const recorded: RecordedEvent = Object.freeze({
-        eventId: e.eventId,
-        streamId,
-        type: e.type,
-        data: e.data,
-        metadata: e.metadata,
-        version: actual + i + 1,
-        position,
-        recordedAt,
-      });
+      const recorded = records[i]!;
       log.push(recorded);
       streamEvents.push(recorded);
-      if (index !== undefined) index.set(e.eventId, recorded.version);
+      if (index !== undefined) index.set(recorded.eventId, recorded.version);
     }
     if (stream === undefined) this.#streams.set(streamId, target);
     this.#feed.wake();
-    return { nextExpectedVersion: actual + count, position };
+    return { nextExpectedVersion: actual + count, position: first + count - 1 };
   }
 
   #replayRetry(

@@ -1,6 +1,7 @@
 import { ValidationError } from './errors.js';
 import { type Context, describe, isWellFormedString, MAX_DATA_DEPTH } from './asserts.js';
 import { readOnlyDate } from './read-only-date.js';
+import { type KnownShape, type ShapeCopy, useShape } from './shape-copiers.js';
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
@@ -95,20 +96,23 @@ function copyArray(
 
 /**
  * Key lists lately found valid. The events of a batch mostly share a shape or two (the data,
- * the metadata), so comparing a list with these is usually all a key check costs.
+ * the metadata), so comparing a list with these is usually all a key check costs; a list seen
+ * often gets a copier of its own (`shape-copiers.ts`).
  */
-const knownKeyLists: (readonly string[])[] = [[], [], [], []];
+const knownShapes: (KnownShape<DataSite> | undefined)[] = new Array(8).fill(undefined);
 let nextKnown = 0;
 
-function isKnownKeyList(keys: readonly string[]): boolean {
-  for (let k = 0; k < knownKeyLists.length; k++) {
-    const known = knownKeyLists[k]!;
-    if (known.length !== keys.length) continue;
+function knownShape(keys: readonly string[]): KnownShape<DataSite> | undefined {
+  for (let k = 0; k < knownShapes.length; k++) {
+    const known = knownShapes[k];
+    if (known === undefined) break;
+    const list = known.keys;
+    if (list.length !== keys.length) continue;
     let i = 0;
-    while (i < keys.length && keys[i] === known[i]) i++;
-    if (i === keys.length) return true;
+    while (i < keys.length && keys[i] === list[i]) i++;
+    if (i === keys.length) return known;
   }
-  return false;
+  return undefined;
 }
 
 function checkKeys(keys: readonly string[], site: DataSite): void {
@@ -119,9 +123,74 @@ function checkKeys(keys: readonly string[], site: DataSite): void {
   }
   // Only lists without it may be copied all at once (see copyObject).
   if (keys.includes('__proto__')) return;
-  knownKeyLists[nextKnown] = keys;
-  nextKnown = (nextKnown + 1) % knownKeyLists.length;
+  knownShapes[nextKnown] = { keys, uses: 0, copy: undefined };
+  nextKnown = (nextKnown + 1) % knownShapes.length;
 }
+
+/**
+ * Shapes with a compiled copier, the last one matched first. They are matched by `for…in`,
+ * which walks the engine's cached key list of the object's hidden class and allocates nothing,
+ * where `Object.keys` makes an array per object: garbage that, beside the copies every append
+ * keeps, made the young generation's collections promote fewer objects at once and cost more.
+ * An inherited enumerable key (a polluted `Object.prototype`) never matches, and such objects
+ * take the `Object.keys` path, as do objects with integer-like keys if they do not match.
+ */
+const compiledShapes: KnownShape<DataSite>[] = [];
+const MAX_MATCHED_SHAPES = 8;
+
+function rememberCompiled(shape: KnownShape<DataSite>): void {
+  if (compiledShapes.includes(shape)) return;
+  if (compiledShapes.length === MAX_MATCHED_SHAPES) compiledShapes.pop();
+  compiledShapes.unshift(shape);
+}
+
+function hasKeys(source: Record<string, unknown>, keys: readonly string[]): boolean {
+  let i = 0;
+  for (const key in source) {
+    if (i === keys.length || key !== keys[i]) return false;
+    i++;
+  }
+  return i === keys.length;
+}
+
+function compiledShapeOf(source: Record<string, unknown>): ShapeCopy<DataSite> | undefined {
+  for (let k = 0; k < compiledShapes.length; k++) {
+    const shape = compiledShapes[k]!;
+    if (!hasKeys(source, shape.keys)) continue;
+    if (k !== 0) {
+      compiledShapes[k] = compiledShapes[0]!;
+      compiledShapes[0] = shape;
+    }
+    return shape.copy;
+  }
+  return undefined;
+}
+
+function copyShape(
+  copy: ShapeCopy<DataSite>,
+  source: Record<string, unknown>,
+  site: DataSite,
+  depth: number,
+): Record<string, unknown> {
+  ancestors.push(source);
+  const dropped = droppedMembers;
+  const out = copy(source, copyShapeMember, site, depth);
+  ancestors.pop();
+  // A nested drop also counts, and then this copy is remade for nothing, never wrongly.
+  if (droppedMembers !== dropped) return withoutUndefined(out, true);
+  return Object.freeze(out);
+}
+
+/** Numbers and booleans pass as they are in the compiled copiers; the rest comes here. */
+function copyShapeMember(value: unknown, key: string, site: DataSite, depth: number): unknown {
+  if (typeof value === 'string' && isWellFormedString(value)) return value;
+  const item = copyMember(value, typeof value, key, site, true, depth);
+  if (item === undefined) droppedMembers++;
+  return item;
+}
+
+/** Members a compiled copy left `undefined` (also in nested copies): only ever compared. */
+let droppedMembers = 0;
 
 function copyObject(
   source: Record<string, unknown>,
@@ -130,12 +199,22 @@ function copyObject(
   depth: number,
 ): Record<string, unknown> {
   if (Object.getOwnPropertySymbols(source).length > 0) fail(site, 'must not have symbol keys');
+  if (freeze) {
+    const compiled = compiledShapeOf(source);
+    if (compiled !== undefined) return copyShape(compiled, source, site, depth);
+  }
   // Own enumerable string keys, what `for…in` with an own-property check yields, without
   // that check per key.
   const keys = Object.keys(source);
-  if (!isKnownKeyList(keys)) {
+  const shape = knownShape(keys);
+  if (shape === undefined) {
     checkKeys(keys, site);
     return copyMembers(source, keys, site, freeze, depth);
+  }
+  const copy = freeze ? useShape(shape) : undefined;
+  if (copy !== undefined) {
+    rememberCompiled(shape);
+    return copyShape(copy, source, site, depth);
   }
   // A known list has no `__proto__` key, so the engine's own copy of all members at once is
   // safe (and cheaper than adding them one by one); the members that are not primitives are

@@ -93,6 +93,32 @@ class TracedBatch {
 }
 
 /**
+ * What a batch's preparation makes of each valid event: a `PreparedEvent`, or a store's own
+ * record straight away (the in-memory store), so that no object is made only to be read once.
+ */
+export type MakePrepared<T> = (
+  eventId: string,
+  generatedId: boolean,
+  type: string,
+  data: Record<string, unknown>,
+  metadata: EventMetadata,
+  index: number,
+) => T;
+
+const makePreparedEvent: MakePrepared<PreparedEvent> = (
+  eventId,
+  generatedId,
+  type,
+  data,
+  metadata,
+) => ({ eventId, generatedId, type, data, metadata });
+
+export interface PrepareOptions {
+  copyData?: boolean;
+  trace?: TraceCarrier;
+}
+
+/**
  * Validates a whole batch before anything is written and returns frozen copies with event
  * ids filled in. `newId` is injectable so stores can stay deterministic in tests; `copyData:
  * false` leaves the data as given, for a caller that parses and copies it next (a registry).
@@ -101,8 +127,22 @@ export function prepareEvents(
   streamId: string,
   events: unknown,
   newId: () => string = newEventId,
-  options: { copyData?: boolean; trace?: TraceCarrier } = {},
+  options: PrepareOptions = {},
 ): PreparedEvent[] {
+  return prepareEventsAs(streamId, events, makePreparedEvent, newId, options);
+}
+
+/**
+ * `prepareEvents` with each event handed to `make` as soon as it is valid; a later invalid
+ * event still throws, and what was made for the batch is dropped with it.
+ */
+export function prepareEventsAs<T>(
+  streamId: string,
+  events: unknown,
+  make: MakePrepared<T>,
+  newId: () => string = newEventId,
+  options: PrepareOptions = {},
+): T[] {
   const copyData = options.copyData ?? true;
   const traced = options.trace ? new TracedBatch(options.trace) : undefined;
   if (!Array.isArray(events)) {
@@ -111,7 +151,7 @@ export function prepareEvents(
   startCopies();
   // Only ids the caller gave can repeat within the batch.
   let ids: Set<string> | undefined;
-  const out = new Array<PreparedEvent>(events.length);
+  const out = new Array<T>(events.length);
   const site = new EventSite(streamId);
   for (let i = 0; i < events.length; i++) {
     const event: unknown = events[i];
@@ -157,13 +197,14 @@ export function prepareEvents(
         site.context(),
       );
     }
-    out[i] = {
+    out[i] = make(
       eventId,
       generatedId,
       type,
-      data: copyData ? copyPlainObject(data, site) : data,
-      metadata: copyMetadata(event.metadata, site, traced),
-    };
+      copyData ? copyPlainObject(data, site) : data,
+      copyMetadata(event.metadata, site, traced),
+      i,
+    );
   }
   return out;
 }
@@ -189,4 +230,20 @@ export function prepareAppend(
     ...(trace ? { trace } : {}),
   });
   return registry ? registry.encodePrepared(streamId, validated) : validated;
+}
+
+/**
+ * `prepareAppend` without a registry, each event handed to `make`: for a store that builds its
+ * own records while the batch is checked.
+ */
+export function prepareAppendAs<T>(
+  streamId: unknown,
+  events: unknown,
+  expectedVersion: unknown,
+  make: MakePrepared<T>,
+  trace?: TraceCarrier,
+): T[] {
+  assertStreamId(streamId);
+  assertExpectedVersion(expectedVersion, streamId);
+  return prepareEventsAs(streamId, events, make, newEventId, trace ? { trace } : {});
 }
