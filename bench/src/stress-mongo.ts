@@ -31,6 +31,8 @@ const PROXIED_CLIENT: MongoClientOptions = {
   serverSelectionTimeoutMS: 2_000,
   connectTimeoutMS: 1_500,
   socketTimeoutMS: 5_000,
+  // A checkout otherwise waits without bound; the store's own read deadline is 30 s.
+  waitQueueTimeoutMS: 5_000,
   heartbeatFrequencyMS: 500,
   maxPoolSize: 10,
 };

@@ -48,6 +48,12 @@ interface StreamState {
   versionById: Map<string, number> | undefined;
 }
 
+/** A record while its batch is checked: placed, timed and frozen only once all of it passed. */
+type DraftRecord = { -readonly [K in keyof RecordedEvent]: RecordedEvent[K] };
+
+/** What a draft's `recordedAt` holds until its batch is stored; never handed out. */
+const NOT_RECORDED: Date = readOnlyDate(0);
+
 function indexOf(stream: StreamState): Map<string, number> {
   if (!stream.versionById) {
     stream.versionById = new Map();
@@ -124,38 +130,35 @@ export class InMemoryEventStore implements EventStore {
     trace: TraceCarrier | undefined,
   ): AppendResult {
     this.#assertOpen('append');
-    const stream = this.#streams.get(streamId);
-    const actual = stream === undefined ? 0 : stream.events.length;
-    const log = this.#log;
-    const first = log.length + 1;
-    // One frozen Date for the batch: its events were recorded at the same instant.
-    const recordedAt = readOnlyDate(
-      this.#clock === undefined ? Date.now() : this.#clock().getTime(),
-    );
     // Ids made here cannot clash with anything stored, so only a caller's own are looked up.
     let callerIds = false;
-    // Each record is made as its event passes the checks: nothing in between to make and drop.
-    const record: MakePrepared<RecordedEvent> = (eventId, generatedId, type, data, metadata, i) => {
+    // Each record is made as its event passes the checks, nothing in between to make and drop;
+    // its place and time are only filled in below, once the whole batch has passed.
+    const draft: MakePrepared<DraftRecord> = (eventId, generatedId, type, data, metadata) => {
       if (!generatedId) callerIds = true;
-      return Object.freeze({
+      return {
         eventId,
         streamId,
         type,
         data,
         metadata,
-        version: actual + i + 1,
-        position: first + i,
-        recordedAt,
-      });
+        version: 0,
+        position: 0,
+        recordedAt: NOT_RECORDED,
+      };
     };
     const registry = this.#registry;
     const records =
       registry === undefined
-        ? prepareAppendAs(streamId, events, expectedVersion, record, trace)
+        ? prepareAppendAs(streamId, events, expectedVersion, draft, trace)
         : prepareAppend(streamId, events, expectedVersion, registry, trace).map((e, i) =>
-            record(e.eventId, e.generatedId ?? false, e.type, e.data, e.metadata, i),
+            draft(e.eventId, e.generatedId ?? false, e.type, e.data, e.metadata, i),
           );
 
+    // Read only now: checking the batch runs the caller's code (getters, a schema's
+    // refinements), which may itself have appended to this store.
+    const stream = this.#streams.get(streamId);
+    const actual = stream === undefined ? 0 : stream.events.length;
     if (stream !== undefined && callerIds) {
       const index = indexOf(stream);
       const replayed = index.get(records[0]!.eventId);
@@ -172,11 +175,21 @@ export class InMemoryEventStore implements EventStore {
       return { nextExpectedVersion: actual, position: stream?.events.at(-1)?.position ?? 0 };
     }
 
+    const log = this.#log;
+    const first = log.length + 1;
+    // One frozen Date for the batch: its events were recorded at the same instant.
+    const recordedAt = readOnlyDate(
+      this.#clock === undefined ? Date.now() : this.#clock().getTime(),
+    );
     const target: StreamState = stream ?? { events: [], versionById: undefined };
     const index = target.versionById;
     const streamEvents = target.events;
     for (let i = 0; i < count; i++) {
       const recorded = records[i]!;
+      recorded.version = actual + i + 1;
+      recorded.position = first + i;
+      recorded.recordedAt = recordedAt;
+      Object.freeze(recorded);
       log.push(recorded);
       streamEvents.push(recorded);
       if (index !== undefined) index.set(recorded.eventId, recorded.version);

@@ -132,8 +132,8 @@ function checkKeys(keys: readonly string[], site: DataSite): void {
  * which walks the engine's cached key list of the object's hidden class and allocates nothing,
  * where `Object.keys` makes an array per object: garbage that, beside the copies every append
  * keeps, made the young generation's collections promote fewer objects at once and cost more.
- * An inherited enumerable key (a polluted `Object.prototype`) never matches, and such objects
- * take the `Object.keys` path, as do objects with integer-like keys if they do not match.
+ * A match needs the object's own keys (see `hasKeys`); anything else takes the `Object.keys`
+ * path.
  */
 const compiledShapes: KnownShape<DataSite>[] = [];
 const MAX_MATCHED_SHAPES = 8;
@@ -150,7 +150,10 @@ function hasKeys(source: Record<string, unknown>, keys: readonly string[]): bool
     if (i === keys.length || key !== keys[i]) return false;
     i++;
   }
-  return i === keys.length;
+  // `for…in` lists an object's own keys first and then inherited ones: the last key being its
+  // own makes every key before it its own too, so a polluted `Object.prototype` cannot supply
+  // the rest of a compiled list.
+  return i === keys.length && Object.hasOwn(source, keys[i - 1]!);
 }
 
 function compiledShapeOf(source: Record<string, unknown>): ShapeCopy<DataSite> | undefined {

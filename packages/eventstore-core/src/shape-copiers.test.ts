@@ -98,6 +98,19 @@ describe('copiers compiled for a key list', () => {
     expect(() => clonePlainData(circular, 'data')).toThrow(ValidationError);
   });
 
+  it('never take a member from a polluted Object.prototype into a copy', () => {
+    copyOften({ userId: 'u', tenantId: 'acme' });
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.tenantId = 'evil';
+    try {
+      const copy = clonePlainData({ userId: 'bob' }, 'data') as object;
+      expect(Object.keys(copy)).toEqual(['userId']);
+      expect(Object.hasOwn(copy, 'tenantId')).toBe(false);
+    } finally {
+      delete proto.tenantId;
+    }
+  });
+
   it('read each member once, so a getter cannot hand the check one value and the copy another', () => {
     copyOften({ a: 1, b: 2 });
     let reads = 0;

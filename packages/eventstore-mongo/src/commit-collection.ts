@@ -1,3 +1,4 @@
+import type { Timers } from '@flowra/eventstore-core/adapter';
 import type { Db, ReadConcernLevel, WriteConcernSettings } from 'mongodb';
 import type { CommitDocument } from './commit-document.js';
 
@@ -52,4 +53,38 @@ export function driverCommitCollection(
       return { insertedCount: result.insertedCount };
     },
   };
+}
+
+/**
+ * `commits` whose finds reject when they have not settled within `timeoutMs`. A driver read
+ * can wait for ever where no timeout of the client's covers it: a connection checkout waits
+ * without bound unless the client sets `waitQueueTimeoutMS` or `timeoutMS`, and a stress run
+ * under injected faults once saw a `getStreamVersion` wait over seven minutes. Readers turn
+ * the rejection into `StoreUnavailableError`, which subscriptions retry like any failed read.
+ * The abandoned read settles unobserved.
+ */
+export function withReadDeadline(
+  commits: CommitCollection,
+  timeoutMs: number,
+  timers: Timers,
+): CommitCollection {
+  return {
+    find: (filter, options) => settleWithin(commits.find(filter, options), timeoutMs, timers),
+    insertMany: (docs) => commits.insertMany(docs),
+  };
+}
+
+async function settleWithin<T>(work: Promise<T>, timeoutMs: number, timers: Timers): Promise<T> {
+  let timer: unknown;
+  const late = new Promise<never>((_, reject) => {
+    timer = timers.setTimeout(
+      () => reject(new Error(`the server did not answer a read within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    timers.clearTimeout(timer);
+  }
 }

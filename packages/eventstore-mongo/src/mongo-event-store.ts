@@ -33,7 +33,11 @@ import {
 import { SpanKind } from '@opentelemetry/api';
 import { BSON, type Db, type ReadConcernLevel, type WriteConcernSettings } from 'mongodb';
 import { ChangeStreamWakeup } from './change-stream-wakeup.js';
-import { type CommitCollection, driverCommitCollection } from './commit-collection.js';
+import {
+  type CommitCollection,
+  driverCommitCollection,
+  withReadDeadline,
+} from './commit-collection.js';
 import { type LogMark, driverLogMark } from './log-mark.js';
 import { type CommitDocument, buildCommit, defaultAggregateType } from './commit-document.js';
 import { CommitLog } from './commit-log.js';
@@ -109,6 +113,13 @@ export interface MongoEventStoreOptions extends TelemetryOptions {
    * 30 s); the error says whether a write may still land (then retrying the same events is safe).
    */
   appendTimeoutMs?: number;
+  /**
+   * A read of the log or of a stream that has not settled after this long rejects with
+   * `StoreUnavailableError` (default 30 s); subscriptions retry it as any failed read. Without
+   * it a read waits as long as the client lets it, which for a connection checkout is for ever
+   * unless the client sets `waitQueueTimeoutMS` or `timeoutMS`.
+   */
+  readTimeoutMs?: number;
   /** How long readers wait for a hole in the log to fill before `LogGapError` (default 10 s). */
   gapTimeoutMs?: number;
   /**
@@ -190,6 +201,12 @@ export class MongoEventStore implements EventStore {
     if (options.readFailureTimeoutMs !== undefined) {
       assertNonNegativeInteger(options.readFailureTimeoutMs, 'readFailureTimeoutMs');
     }
+    if (options.readTimeoutMs !== undefined) {
+      assertNonNegativeInteger(options.readTimeoutMs, 'readTimeoutMs');
+      if (options.readTimeoutMs === 0) {
+        throw new ValidationError('readTimeoutMs', 'must be at least 1 (milliseconds)');
+      }
+    }
     const telemetry = { ...options, scope: '@flowra/eventstore-mongo' };
     this.#telemetry = new StoreTelemetry({
       ...telemetry,
@@ -211,7 +228,8 @@ export class MongoEventStore implements EventStore {
     this.#mark = driverLogMark(db, this.#names, concerns);
     const decode = (event: RecordedEvent) =>
       this.#registry ? this.#registry.decode(event) : event;
-    this.#reader = new CommitReader(commits, {
+    const readTimeoutMs = options.readTimeoutMs ?? 30_000;
+    this.#reader = new CommitReader(withReadDeadline(commits, readTimeoutMs, systemTimers), {
       batchSize: options.readBatchSize ?? 1000,
       decode,
       gapTimeoutMs,

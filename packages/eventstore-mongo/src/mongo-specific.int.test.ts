@@ -8,6 +8,7 @@ import {
   LogOrderError,
   type SchemaProblem,
   StoreSchemaError,
+  StoreUnavailableError,
   ValidationError,
   collect,
 } from '@flowra/eventstore-core';
@@ -625,6 +626,53 @@ describeMongo('MongoEventStore specifics', (mongo) => {
   it('refuses a readFailureTimeoutMs that is not a non-negative integer', () => {
     const db = new MongoClient('mongodb://127.0.0.1:9').db('unused');
     expect(() => new MongoEventStore(db, { readFailureTimeoutMs: -1 })).toThrow(ValidationError);
+  });
+
+  it('a read the driver never answers rejects after readTimeoutMs, and a subscription retries it', async () => {
+    const { db } = await mongo.freshDb('readtimeout');
+    const writer = new MongoEventStore(db);
+    await writer.append('order-1', [{ type: 'A', data: {} }]);
+    await writer.close();
+    let hanging = true;
+    // As a connection checkout that waits for ever: the find is sent nowhere and never settles.
+    const stuck = withEventsMethod(db, 'find', (c) => (filter: object, options?: FindOptions) => {
+      const cursor = c.find(filter, options);
+      return new Proxy(cursor, {
+        get(k, q, kr) {
+          if (q !== 'toArray' || !hanging) return Reflect.get(k, q, kr);
+          return () => new Promise(() => {});
+        },
+      });
+    });
+    const store = new MongoEventStore(stuck, {
+      readTimeoutMs: 200,
+      pollIntervalMs: 20,
+      changeStreams: false,
+    });
+    try {
+      const started = Date.now();
+      const error = await store.getStreamVersion('order-1').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(String((error as Error).cause)).toContain('did not answer a read within 200 ms');
+      expect(Date.now() - started).toBeLessThan(3_000);
+      await expect(collect(store.readAll())).rejects.toBeInstanceOf(StoreUnavailableError);
+      const seen: number[] = [];
+      const sub = store.subscribe((e) => void seen.push(e.position), { fromPosition: 0 });
+      await new Promise((r) => setTimeout(r, 500));
+      hanging = false;
+      await until(() => seen.length === 1);
+      expect(seen).toEqual([1]);
+      await sub.close();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a readTimeoutMs that is not a positive integer', () => {
+    const db = new MongoClient('mongodb://127.0.0.1:9').db('unused');
+    for (const readTimeoutMs of [0, -1, 1.5]) {
+      expect(() => new MongoEventStore(db, { readTimeoutMs })).toThrow(ValidationError);
+    }
   });
 
   it('positions of the last commits removed by hand are never handed out again, not even by a store started afterwards', async () => {
