@@ -1,4 +1,5 @@
 import type { Timers } from '@flowra/eventstore-core/adapter';
+import { settleWithin } from './deadline.js';
 import type { Db, ReadConcernLevel, WriteConcernSettings } from 'mongodb';
 import type { CommitDocument } from './commit-document.js';
 
@@ -72,19 +73,4 @@ export function withReadDeadline(
     find: (filter, options) => settleWithin(commits.find(filter, options), timeoutMs, timers),
     insertMany: (docs) => commits.insertMany(docs),
   };
-}
-
-async function settleWithin<T>(work: Promise<T>, timeoutMs: number, timers: Timers): Promise<T> {
-  let timer: unknown;
-  const late = new Promise<never>((_, reject) => {
-    timer = timers.setTimeout(
-      () => reject(new Error(`the server did not answer a read within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    timers.clearTimeout(timer);
-  }
 }

@@ -1,4 +1,4 @@
-import { systemTimers } from '@flowra/eventstore-core/adapter';
+import { type Timers, systemTimers } from '@flowra/eventstore-core/adapter';
 
 /**
  * Whether `work` settles (either way) before `deadline` (`systemTimers.now()`): what a write
@@ -22,5 +22,25 @@ export async function settlesBy(work: Promise<unknown>, deadline: number): Promi
     ]);
   } finally {
     systemTimers.clearTimeout(timer);
+  }
+}
+
+/** `work`, or a rejection naming the bound when it has not settled within `timeoutMs`. */
+export async function settleWithin<T>(
+  work: Promise<T>,
+  timeoutMs: number,
+  timers: Timers,
+): Promise<T> {
+  let timer: unknown;
+  const late = new Promise<never>((_, reject) => {
+    timer = timers.setTimeout(
+      () => reject(new Error(`the server did not answer a read within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    timers.clearTimeout(timer);
   }
 }

@@ -114,7 +114,7 @@ export interface MongoEventStoreOptions extends TelemetryOptions {
    */
   appendTimeoutMs?: number;
   /**
-   * A read of the log or of a stream that has not settled after this long rejects with
+   * A read of the log, of a stream or of a snapshot that has not settled after this long rejects with
    * `StoreUnavailableError` (default 30 s); subscriptions retry it as any failed read. Without
    * it a read waits as long as the client lets it, which for a connection checkout is for ever
    * unless the client sets `waitQueueTimeoutMS` or `timeoutMS`.
@@ -259,6 +259,7 @@ export class MongoEventStore implements EventStore {
       writeConcern,
       maxTransientRetries: options.maxTransientRetries ?? 8,
       timers: systemTimers,
+      readTimeoutMs,
     });
   }
 

@@ -385,6 +385,7 @@ describeMongo('MongoEventStore specifics', (mongo) => {
       writeConcern: { w: 'majority' },
       maxTransientRetries: 0,
       timers: systemTimers,
+      readTimeoutMs: 30_000,
     });
     const at = (version: number) => async () => version;
     const snapshot = (version: number) => ({

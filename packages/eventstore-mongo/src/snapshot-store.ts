@@ -2,6 +2,7 @@ import { type AggregateSnapshot, StoreUnavailableError } from '@flowra/eventstor
 import { type Timers, prepareSnapshot, sleep } from '@flowra/eventstore-core/adapter';
 import { BSON, type Collection, type WriteConcernSettings } from 'mongodb';
 import { encodeValue } from './bson-codec.js';
+import { settleWithin } from './deadline.js';
 import { SnapshotTooLargeError, duplicateKeyIndex, isTransientMongoError } from './mongo-errors.js';
 import { type SnapshotDocument, decodeSnapshot } from './snapshot-document.js';
 
@@ -9,6 +10,8 @@ export interface SnapshotStoreOptions {
   writeConcern: WriteConcernSettings;
   maxTransientRetries: number;
   timers: Timers;
+  /** A read not answered within this long rejects (`StoreUnavailableError`), as the log's do. */
+  readTimeoutMs: number;
 }
 
 /** MongoDB's document limit, less room for the update command's own fields. */
@@ -31,7 +34,11 @@ export class SnapshotStore {
     let version: number;
     try {
       [doc, version] = await Promise.all([
-        this.snapshots.findOne({ _id: streamId }),
+        settleWithin(
+          this.snapshots.findOne({ _id: streamId }),
+          this.options.readTimeoutMs,
+          this.options.timers,
+        ),
         streamVersion,
       ]);
     } catch (error) {
