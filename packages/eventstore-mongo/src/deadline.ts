@@ -4,25 +4,14 @@ import { type Timers, systemTimers } from '@flowra/eventstore-core/adapter';
  * Whether `work` settles (either way) before `deadline` (`systemTimers.now()`): what a write
  * waits on before it is sent must not hold it past the deadline its caller was promised.
  */
-export async function settlesBy(work: Promise<unknown>, deadline: number): Promise<boolean> {
-  let timer: unknown;
-  const late = new Promise<false>((resolve) => {
-    timer = systemTimers.setTimeout(
-      () => resolve(false),
-      Math.max(0, deadline - systemTimers.now()),
-    );
-  });
-  try {
-    return await Promise.race([
-      work.then(
-        () => true as const,
-        () => true as const,
-      ),
-      late,
-    ]);
-  } finally {
-    systemTimers.clearTimeout(timer);
-  }
+export function settlesBy(work: Promise<unknown>, deadline: number): Promise<boolean> {
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  return settleWithin(settled, Math.max(0, deadline - systemTimers.now()), systemTimers).catch(
+    () => false,
+  );
 }
 
 /** `work`, or a rejection naming the bound when it has not settled within `timeoutMs`. */

@@ -18,6 +18,7 @@ import { expect, it } from 'vitest';
 import {
   type Collection,
   type Db,
+  type FindCursor,
   type FindOptions,
   MongoClient,
   MongoNetworkError,
@@ -64,6 +65,29 @@ function withEventsMethod(
   });
 }
 
+/**
+ * `db` whose finds on `events` answer `toArray` with what `replace` returns for that find (read
+ * when `toArray` is looked up), or as usual when it returns nothing.
+ */
+function withFindToArray(
+  db: Db,
+  replace: (
+    filter: object,
+    options: FindOptions | undefined,
+    cursor: FindCursor,
+  ) => (() => Promise<unknown>) | undefined,
+): Db {
+  return withEventsMethod(db, 'find', (c) => (filter: object, options?: FindOptions) => {
+    const cursor = c.find(filter, options);
+    return new Proxy(cursor, {
+      get(k, q, kr) {
+        const toArray = q === 'toArray' ? replace(filter, options, k) : undefined;
+        return toArray ?? Reflect.get(k, q, kr);
+      },
+    });
+  });
+}
+
 /** A `Db` whose first insert into `events` succeeds on the server but loses its reply. */
 function losingFirstReply(db: Db): { db: Db; lost: () => number } {
   let lost = 0;
@@ -87,19 +111,13 @@ function headReadsHeld(db: Db): { db: Db; open: () => void } {
   const gate = new Promise<void>((resolve) => {
     open = resolve;
   });
-  const proxy = withEventsMethod(db, 'find', (c) => (filter: object, findOptions?: FindOptions) => {
-    const cursor = c.find(filter, findOptions);
+  const proxy = withFindToArray(db, (filter, findOptions, cursor) => {
     const sort = findOptions?.sort as Record<string, number> | undefined;
-    if (Object.keys(filter).length > 0 || sort?.last_position !== -1) return cursor;
-    return new Proxy(cursor, {
-      get(k, q, kr) {
-        if (q !== 'toArray') return Reflect.get(k, q, kr);
-        return async () => {
-          await gate;
-          return k.toArray();
-        };
-      },
-    });
+    if (Object.keys(filter).length > 0 || sort?.last_position !== -1) return undefined;
+    return async () => {
+      await gate;
+      return cursor.toArray();
+    };
   });
   return { db: proxy, open };
 }
@@ -574,21 +592,13 @@ describeMongo('MongoEventStore specifics', (mongo) => {
     for (const at of ['catching up', 'at the end of the log']) {
       let failing = at === 'catching up';
       // As the driver reports a server that is gone: every read fails after the selection wait.
-      const broken = withEventsMethod(
-        db,
-        'find',
-        (c) => (filter: object, options?: FindOptions) => {
-          const cursor = c.find(filter, options);
-          return new Proxy(cursor, {
-            get(k, q, kr) {
-              if (q !== 'toArray' || !failing) return Reflect.get(k, q, kr);
-              return async () => {
-                await new Promise((r) => setTimeout(r, 50));
-                throw new MongoNetworkError('connect ECONNREFUSED 127.0.0.1:9');
-              };
-            },
-          });
-        },
+      const broken = withFindToArray(db, () =>
+        failing
+          ? async () => {
+              await new Promise((r) => setTimeout(r, 50));
+              throw new MongoNetworkError('connect ECONNREFUSED 127.0.0.1:9');
+            }
+          : undefined,
       );
       const store = new MongoEventStore(broken, {
         readFailureTimeoutMs: 1_000,
@@ -636,15 +646,7 @@ describeMongo('MongoEventStore specifics', (mongo) => {
     await writer.close();
     let hanging = true;
     // As a connection checkout that waits for ever: the find is sent nowhere and never settles.
-    const stuck = withEventsMethod(db, 'find', (c) => (filter: object, options?: FindOptions) => {
-      const cursor = c.find(filter, options);
-      return new Proxy(cursor, {
-        get(k, q, kr) {
-          if (q !== 'toArray' || !hanging) return Reflect.get(k, q, kr);
-          return () => new Promise(() => {});
-        },
-      });
-    });
+    const stuck = withFindToArray(db, () => (hanging ? () => new Promise(() => {}) : undefined));
     const store = new MongoEventStore(stuck, {
       readTimeoutMs: 200,
       pollIntervalMs: 20,
