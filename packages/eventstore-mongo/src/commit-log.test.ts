@@ -160,6 +160,33 @@ describe('CommitLog', () => {
     expect((await unmarked.append(request('e'))).position).toBe(3);
   });
 
+  it("appends made one after another share a write of the log's mark; an idle log writes it at once", async () => {
+    const fake = fakeCollection();
+    const raised: number[] = [];
+    const mark: LogMark = {
+      read: async () => Math.max(0, ...raised),
+      raise: async (position) => {
+        raised.push(position);
+      },
+    };
+    const log = new CommitLog(fake.collection, {
+      appendTimeoutMs: 10_000,
+      maxBatch: 1,
+      timers: systemTimers,
+      mark,
+      markLingerMs: 60_000,
+    });
+    await log.append(request('first'));
+    await new Promise((r) => setTimeout(r, 20));
+    // Nothing else was under way: written as soon as it was acknowledged.
+    expect(raised).toEqual([1]);
+    // A caller appending again right after each acknowledgement keeps an append under way, so
+    // the mark waits (here for a linger longer than the test) until the last one settles.
+    for (const stream of ['a', 'b', 'c', 'd', 'e']) await log.append(request(stream));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(raised).toEqual([1, 6]);
+  });
+
   it('an append whose insert the driver itself fails every time is given up on its own, with a typed error; those grouped with it land', async () => {
     const fake = fakeCollection();
     const insert = fake.collection.insertMany.bind(fake.collection);

@@ -69,6 +69,11 @@ export interface CommitLogOptions {
    * again, not even by a store started after the removal.
    */
   mark?: LogMark;
+  /**
+   * How long the mark may wait for this process's appends under way before it is written
+   * (`LogMarkWriter`); default 0, a write after each acknowledgement.
+   */
+  markLingerMs?: number;
 }
 
 interface Pending extends CommitRequest {
@@ -157,6 +162,8 @@ export class CommitLog {
   /** How long the last rounds (reads and insert) took here: what back-off is measured in. */
   readonly #roundTimes = new RoundTimes();
   readonly #markWriter: LogMarkWriter | undefined;
+  /** Appends taken and not yet settled: while there are any, the mark may wait for them. */
+  #open = 0;
 
   /** The log's end as this process knows it (0 before it knows any): stored, durable. */
   get knownLogEnd(): number {
@@ -167,7 +174,13 @@ export class CommitLog {
     private readonly events: CommitCollection,
     private readonly options: CommitLogOptions,
   ) {
-    this.#markWriter = options.mark && new LogMarkWriter(options.mark);
+    this.#markWriter =
+      options.mark &&
+      new LogMarkWriter(options.mark, {
+        timers: options.timers,
+        busy: () => this.#open > 0,
+        lingerMs: options.markLingerMs ?? 0,
+      });
   }
 
   /** Resolves once the log's mark holds every position acknowledged so far (or failed to). */
@@ -201,6 +214,7 @@ export class CommitLog {
           ? this.options.appendTimeoutMs
           : Math.max(0, request.deadline - timers.now());
       p.deadlineTimer = timers.setTimeout(() => this.#expire(p), left);
+      this.#open++;
       this.#queue.push(p);
       void this.#drain();
     });
@@ -224,6 +238,7 @@ export class CommitLog {
 
   #finish(p: Pending): void {
     p.state = 'done';
+    this.#open--;
     if (p.stats) p.stats.placementRetries = p.clashes + p.failures;
     this.options.timers.clearTimeout(p.deadlineTimer);
     const onFinish = p.onFinish;

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { systemTimers } from '@flowra/eventstore-core/adapter';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type LogMark, LogMarkWriter } from './log-mark.js';
 
 /** A mark whose writes wait until released, one at a time. */
@@ -74,5 +75,81 @@ describe('LogMarkWriter', () => {
     await writer.flush();
     expect(held.writes).toEqual([10]);
     expect(held.waiting).toEqual([]);
+  });
+});
+
+describe('LogMarkWriter with a linger', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function lingering(lingerMs: number) {
+    const writes: number[] = [];
+    const mark: LogMark = {
+      read: async () => Math.max(0, ...writes),
+      raise: async (position) => {
+        writes.push(position);
+      },
+    };
+    const state = { busy: false };
+    const writer = new LogMarkWriter(mark, {
+      timers: systemTimers,
+      busy: () => state.busy,
+      lingerMs,
+    });
+    return { writer, writes, state };
+  }
+
+  it('writes at once, after a turn of the event loop, when no append is under way', async () => {
+    const { writer, writes } = lingering(50);
+    writer.raise(3);
+    expect(writes).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(writes).toEqual([3]);
+  });
+
+  it('waits for appends under way up to the linger, then writes the highest asked for once', async () => {
+    const { writer, writes, state } = lingering(50);
+    state.busy = true;
+    writer.raise(1);
+    await vi.advanceTimersByTimeAsync(20);
+    writer.raise(2);
+    await vi.advanceTimersByTimeAsync(20);
+    writer.raise(3);
+    expect(writes).toEqual([]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(writes).toEqual([3]);
+    // The linger counts from the oldest position not yet written, not from the last raise.
+    writer.raise(4);
+    await vi.advanceTimersByTimeAsync(49);
+    expect(writes).toEqual([3]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(writes).toEqual([3, 4]);
+  });
+
+  it('writes as soon as the appends under way have settled', async () => {
+    const { writer, writes, state } = lingering(50);
+    state.busy = true;
+    writer.raise(1);
+    await vi.advanceTimersByTimeAsync(10);
+    state.busy = false;
+    // The last append's acknowledgement raises the mark; nothing is under way any more.
+    writer.raise(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(writes).toEqual([2]);
+  });
+
+  it('a flush writes what lingers without waiting for the appends under way', async () => {
+    const { writer, writes, state } = lingering(1_000);
+    state.busy = true;
+    writer.raise(7);
+    await vi.advanceTimersByTimeAsync(5);
+    const flushed = writer.flush();
+    await vi.advanceTimersByTimeAsync(1);
+    await flushed;
+    expect(writes).toEqual([7]);
   });
 });

@@ -138,6 +138,15 @@ export interface MongoEventStoreOptions extends TelemetryOptions {
    * true); each keeps its own expected-version check and its own commit document.
    */
   groupCommit?: boolean;
+  /**
+   * How long the log's mark (the highest position acknowledged, which keeps positions of
+   * commits removed by hand from being handed out again) may trail acknowledged appends while
+   * more appends of this store are under way (default 50 ms). A store with no append under way
+   * writes it at once, and `close` writes it; 0 writes it after every acknowledged append, one
+   * write at a time. Within this window after their acknowledgement, commits an operator removes
+   * while the writing process dies may have their positions handed out again by another process.
+   */
+  logMarkLingerMs?: number;
 }
 
 /**
@@ -201,6 +210,9 @@ export class MongoEventStore implements EventStore {
     if (options.readFailureTimeoutMs !== undefined) {
       assertNonNegativeInteger(options.readFailureTimeoutMs, 'readFailureTimeoutMs');
     }
+    if (options.logMarkLingerMs !== undefined) {
+      assertNonNegativeInteger(options.logMarkLingerMs, 'logMarkLingerMs');
+    }
     if (options.readTimeoutMs !== undefined) {
       assertNonNegativeInteger(options.readTimeoutMs, 'readTimeoutMs');
       if (options.readTimeoutMs === 0) {
@@ -254,6 +266,7 @@ export class MongoEventStore implements EventStore {
       timers: systemTimers,
       onCommitted: () => this.#feed.wake(),
       mark: this.#mark,
+      markLingerMs: options.logMarkLingerMs ?? 50,
     });
     this.#snapshots = new SnapshotStore(db.collection<SnapshotDocument>(this.#names.snapshots), {
       writeConcern,

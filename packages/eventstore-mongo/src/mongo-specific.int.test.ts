@@ -838,7 +838,10 @@ describeMongo('MongoEventStore specifics', (mongo) => {
         (...args: never[]) =>
           hanging ? { toArray: () => new Promise(() => {}) } : c.listIndexes(...args),
     );
-    const store = new MongoEventStore(stuck, { schemaCheckIntervalMs: 0, appendTimeoutMs: 300 });
+    // A deadline the emulators' own stalls (half a second seen) stay well inside, and the
+    // schema applied before the first append rather than within its deadline.
+    const store = new MongoEventStore(stuck, { schemaCheckIntervalMs: 0, appendTimeoutMs: 1_500 });
+    await store.migrate();
     await store.append('s', [{ type: 'A', data: {} }]);
     hanging = true;
     const started = Date.now();
