@@ -29,15 +29,22 @@ const STOP_DEADLINE_MS = 60_000;
 
 /**
  * A reader held at its first event until `gate` opens, so it is still behind the commit that
- * will be deleted however fast or slow the writers are.
+ * will be deleted however fast or slow the writers are. `onFirst` is called when its first
+ * event arrives: what it read before then is what it holds until the gate opens.
  */
-function follow(store: EventStore, name: string, gate: Promise<void>): Reader {
+function follow(
+  store: EventStore,
+  name: string,
+  gate: Promise<void>,
+  onFirst: () => void = () => {},
+): Reader {
   const seen: RecordedEvent[] = [];
   return {
     name,
     seen,
     subscription: store.subscribe(
       async (e) => {
+        onFirst();
         await gate;
         seen.push(e);
       },
@@ -72,7 +79,11 @@ export async function stressGapFault(
   const gate = new Promise<void>((resolve) => {
     openGate = resolve;
   });
-  const early = follow(readerStore, 'a subscription following the log', gate);
+  let firstArrived = () => {};
+  const arrived = new Promise<void>((resolve) => {
+    firstArrived = resolve;
+  });
+  const early = follow(readerStore, 'a subscription following the log', gate, firstArrived);
   let writing = true;
   let written = 0;
   let writeError: unknown;
@@ -92,16 +103,28 @@ export async function stressGapFault(
     () => written >= 30,
     () => writeError,
   );
+  // The reader's store reads ahead of its handler: the events it held when the first one
+  // arrived were read before then, so only commits placed after that are behind it.
+  await arrived;
+  const readUpTo = await writer.headPosition();
+  const writtenThen = written;
+  await until(
+    () => written >= writtenThen + 10,
+    () => writeError,
+  );
   // Delete a commit from the part of the log written last, while the writers go on.
   const head = await writer.headPosition();
   const victim = await db
     .collection<CommitDocument>('events')
-    .findOne({ last_position: { $gte: Math.max(1, head - 5) } }, { sort: { position: 1 } });
+    .findOne(
+      { position: { $gt: readUpTo }, last_position: { $gte: Math.max(1, head - 5) } },
+      { sort: { position: 1 } },
+    );
   if (!victim) throw new Error('no commit to delete');
   await db.collection('events').deleteOne({ _id: victim._id } as never);
   openGate();
   await until(
-    () => written >= 60,
+    () => written >= writtenThen + 40,
     () => writeError,
   );
   const late = follow(readerStore, 'a subscription started after the deletion', gate);
