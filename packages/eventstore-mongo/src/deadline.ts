@@ -19,11 +19,12 @@ export async function settleWithin<T>(
   work: Promise<T>,
   timeoutMs: number,
   timers: Timers,
+  what = 'a read',
 ): Promise<T> {
   let timer: unknown;
   const late = new Promise<never>((_, reject) => {
     timer = timers.setTimeout(
-      () => reject(new Error(`the server did not answer a read within ${timeoutMs} ms`)),
+      () => reject(new Error(`the server did not answer ${what} within ${timeoutMs} ms`)),
       timeoutMs,
     );
   });

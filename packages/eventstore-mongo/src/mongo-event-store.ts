@@ -111,6 +111,7 @@ export interface MongoEventStoreOptions extends TelemetryOptions {
   /**
    * An append that has not settled after this long rejects with `AppendTimeoutError` (default
    * 30 s); the error says whether a write may still land (then retrying the same events is safe).
+   * A snapshot save gets as long, then rejects with `StoreUnavailableError`.
    */
   appendTimeoutMs?: number;
   /**
@@ -273,6 +274,7 @@ export class MongoEventStore implements EventStore {
       maxTransientRetries: options.maxTransientRetries ?? 8,
       timers: systemTimers,
       readTimeoutMs,
+      writeTimeoutMs: this.#appendTimeoutMs,
     });
   }
 

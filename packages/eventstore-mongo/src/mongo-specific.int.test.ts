@@ -404,6 +404,7 @@ describeMongo('MongoEventStore specifics', (mongo) => {
       maxTransientRetries: 0,
       timers: systemTimers,
       readTimeoutMs: 30_000,
+      writeTimeoutMs: 30_000,
     });
     const at = (version: number) => async () => version;
     const snapshot = (version: number) => ({

@@ -15,9 +15,65 @@ describe('SnapshotStore', () => {
       maxTransientRetries: 0,
       timers: systemTimers,
       readTimeoutMs: 30,
+      writeTimeoutMs: 1_000,
     });
     const error = await store.get('order-1', Promise.resolve(3)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect(String((error as Error).cause)).toContain('did not answer a read within 30 ms');
+  });
+
+  it('rejects a snapshot save the server never answers after writeTimeoutMs, and stops retrying', async () => {
+    let writes = 0;
+    const hung = {
+      updateOne: () => {
+        writes++;
+        return new Promise(() => {});
+      },
+    } as unknown as Collection<SnapshotDocument>;
+    const store = new SnapshotStore(hung, {
+      writeConcern: { w: 'majority' },
+      maxTransientRetries: 8,
+      timers: systemTimers,
+      readTimeoutMs: 1_000,
+      writeTimeoutMs: 40,
+    });
+    const started = Date.now();
+    const error = await store
+      .save(
+        { streamId: 'order-1', version: 2, data: { n: 1 }, timestamp: new Date() },
+        async () => 3,
+      )
+      .catch((e: unknown) => e);
+    expect(StoreUnavailableError.isInstance(error), String(error)).toBe(true);
+    expect(error).toMatchObject({ operation: 'saveSnapshot', streamId: 'order-1' });
+    expect(String((error as Error).cause)).toContain('did not answer a snapshot save within');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(writes).toBe(1);
+  });
+
+  it('stops retrying a save that keeps failing with transient errors at writeTimeoutMs', async () => {
+    let writes = 0;
+    const flaky = {
+      updateOne: async () => {
+        writes++;
+        throw Object.assign(new Error('connection reset'), { name: 'MongoNetworkError' });
+      },
+    } as unknown as Collection<SnapshotDocument>;
+    const store = new SnapshotStore(flaky, {
+      writeConcern: { w: 'majority' },
+      maxTransientRetries: 8,
+      timers: systemTimers,
+      readTimeoutMs: 1_000,
+      // Room for the tries after 50, 100 and 200 ms of back-off, not for the one after 400 more.
+      writeTimeoutMs: 600,
+    });
+    const error = await store
+      .save(
+        { streamId: 'order-1', version: 2, data: { n: 1 }, timestamp: new Date() },
+        async () => 3,
+      )
+      .catch((e: unknown) => e);
+    expect(StoreUnavailableError.isInstance(error), String(error)).toBe(true);
+    expect(writes).toBe(4);
   });
 });

@@ -12,6 +12,11 @@ export interface SnapshotStoreOptions {
   timers: Timers;
   /** A read not answered within this long rejects (`StoreUnavailableError`), as the log's do. */
   readTimeoutMs: number;
+  /**
+   * A save not settled within this long rejects (`StoreUnavailableError`), its retries stop,
+   * and a write still under way may land later: only a snapshot no newer than it is replaced.
+   */
+  writeTimeoutMs: number;
 }
 
 /** MongoDB's document limit, less room for the update command's own fields. */
@@ -85,18 +90,37 @@ export class SnapshotStore {
     const size = BSON.calculateObjectSize({ _id: s.streamId, ...update.$set });
     if (size > MAX_SNAPSHOT_SIZE)
       throw new SnapshotTooLargeError(s.streamId, size, MAX_SNAPSHOT_SIZE);
-    for (let failures = 0; ; failures++) {
-      try {
-        await this.#write(s, update, streamVersion);
-        return;
-      } catch (error) {
-        if (StoreUnavailableError.isInstance(error)) throw error;
-        if (isTransientMongoError(error) && failures < this.options.maxTransientRetries) {
-          await sleep(this.options.timers, 50 * 2 ** failures);
-          continue;
+    const { timers, writeTimeoutMs } = this.options;
+    const deadline = timers.now() + writeTimeoutMs;
+    const written = (async () => {
+      for (let failures = 0; ; failures++) {
+        try {
+          await this.#write(s, update, streamVersion);
+          return;
+        } catch (error) {
+          if (StoreUnavailableError.isInstance(error)) throw error;
+          const delay = 50 * 2 ** failures;
+          if (
+            isTransientMongoError(error) &&
+            failures < this.options.maxTransientRetries &&
+            timers.now() + delay < deadline
+          ) {
+            await sleep(timers, delay);
+            continue;
+          }
+          throw new StoreUnavailableError('saveSnapshot', error, s.streamId);
         }
-        throw new StoreUnavailableError('saveSnapshot', error, s.streamId);
       }
+    })();
+    // A save the server never answers must not hold the caller (a repository's save, whose
+    // events are stored already) for ever; what happens to it afterwards is observed by nobody.
+    written.catch(() => {});
+    try {
+      await settleWithin(written, Math.max(0, deadline - timers.now()), timers, 'a snapshot save');
+    } catch (error) {
+      throw StoreUnavailableError.isInstance(error)
+        ? error
+        : new StoreUnavailableError('saveSnapshot', error, s.streamId);
     }
   }
 
