@@ -105,7 +105,29 @@ export async function stressGapFault(
   );
   // The reader's store reads ahead of its handler: the events it held when the first one
   // arrived were read before then, so only commits placed after that are behind it.
-  await arrived;
+  const stopped = await Promise.race([
+    arrived.then(() => undefined),
+    early.subscription.done.then(
+      () => new Error('it ended before its first event'),
+      (e: unknown) => e,
+    ),
+    new Promise<Error>((resolve) =>
+      setTimeout(
+        () => resolve(new Error(`no first event within ${STOP_DEADLINE_MS / 1000} s`)),
+        STOP_DEADLINE_MS,
+      ).unref(),
+    ),
+  ]);
+  if (stopped !== undefined) {
+    writing = false;
+    await writes.catch(() => {});
+    await early.subscription.close();
+    await Promise.all([writer.close(), readerStore.close()]);
+    return {
+      gapsReported: 0,
+      violations: [`gap fault: ${early.name} did not start: ${String(stopped)}`],
+    };
+  }
   const readUpTo = await writer.headPosition();
   const writtenThen = written;
   await until(

@@ -162,6 +162,13 @@ describe('CommitLog', () => {
 
   it("appends made one after another share a write of the log's mark; an idle log writes it at once", async () => {
     const fake = fakeCollection();
+    // Each insert takes a turn of the event loop, as a server's answer does: the mark's own
+    // turn comes while the next append is under way.
+    const insert = fake.collection.insertMany.bind(fake.collection);
+    fake.collection.insertMany = async (batch) => {
+      await new Promise((r) => setTimeout(r, 5));
+      return insert(batch);
+    };
     const raised: number[] = [];
     const mark: LogMark = {
       read: async () => Math.max(0, ...raised),
@@ -185,6 +192,16 @@ describe('CommitLog', () => {
     for (const stream of ['a', 'b', 'c', 'd', 'e']) await log.append(request(stream));
     await new Promise((r) => setTimeout(r, 20));
     expect(raised).toEqual([1, 6]);
+    // The last append under way failing (here: running out its deadline) ends the wait too.
+    fake.plans.push('ok', 'hang');
+    const acknowledged = log.append(request('f'));
+    const stuck = log.append({ ...request('g'), deadline: Date.now() + 50 }).catch((e) => e);
+    await acknowledged;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(raised).toEqual([1, 6]);
+    expect(AppendTimeoutError.isInstance(await stuck)).toBe(true);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(raised).toEqual([1, 6, 7]);
   });
 
   it('an append whose insert the driver itself fails every time is given up on its own, with a typed error; those grouped with it land', async () => {

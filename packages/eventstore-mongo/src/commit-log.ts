@@ -183,7 +183,10 @@ export class CommitLog {
       });
   }
 
-  /** Resolves once the log's mark holds every position acknowledged so far (or failed to). */
+  /**
+   * Resolves once the log's mark holds every position acknowledged so far (or failed to); marks
+   * asked for later are written without waiting for other appends (the store is closing).
+   */
   flushMark(): Promise<void> {
     return this.#markWriter?.flush() ?? Promise.resolve();
   }
@@ -238,7 +241,7 @@ export class CommitLog {
 
   #finish(p: Pending): void {
     p.state = 'done';
-    this.#open--;
+    if (--this.#open === 0) this.#markWriter?.idle();
     if (p.stats) p.stats.placementRetries = p.clashes + p.failures;
     this.options.timers.clearTimeout(p.deadlineTimer);
     const onFinish = p.onFinish;

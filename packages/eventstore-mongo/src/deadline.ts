@@ -20,11 +20,13 @@ export async function settleWithin<T>(
   timeoutMs: number,
   timers: Timers,
   what = 'a read',
+  /** The bound the message names, when `timeoutMs` is what was left of it. */
+  boundMs = timeoutMs,
 ): Promise<T> {
   let timer: unknown;
   const late = new Promise<never>((_, reject) => {
     timer = timers.setTimeout(
-      () => reject(new Error(`the server did not answer ${what} within ${timeoutMs} ms`)),
+      () => reject(new Error(`the server did not answer ${what} within ${boundMs} ms`)),
       timeoutMs,
     );
   });

@@ -135,11 +135,73 @@ describe('LogMarkWriter with a linger', () => {
     state.busy = true;
     writer.raise(1);
     await vi.advanceTimersByTimeAsync(10);
-    state.busy = false;
     // The last append's acknowledgement raises the mark; nothing is under way any more.
     writer.raise(2);
     await vi.advanceTimersByTimeAsync(1);
+    expect(writes).toEqual([]);
+    state.busy = false;
+    writer.idle();
+    await vi.advanceTimersByTimeAsync(1);
     expect(writes).toEqual([2]);
+  });
+
+  it('a position asked for while a write is under way lingers from when it was asked for', async () => {
+    const held = heldMark();
+    const state = { busy: true };
+    const writer = new LogMarkWriter(held.mark, {
+      timers: systemTimers,
+      busy: () => state.busy,
+      lingerMs: 50,
+    });
+    writer.raise(1);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(held.waiting.map((w) => w.position)).toEqual([1]);
+    await vi.advanceTimersByTimeAsync(10);
+    writer.raise(2);
+    // The write of 1 takes 30 ms more; 2 goes 50 ms after it was asked for, not 50 after that.
+    await vi.advanceTimersByTimeAsync(30);
+    held.waiting.shift()?.done();
+    await vi.advanceTimersByTimeAsync(19);
+    expect(held.writes).toEqual([1]);
+    expect(held.waiting).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(held.waiting.map((w) => w.position)).toEqual([2]);
+  });
+
+  it('after a failed write the next raise writes without lingering again, and a flush stops lingering for good', async () => {
+    const held = heldMark();
+    const state = { busy: true };
+    const writer = new LogMarkWriter(held.mark, {
+      timers: systemTimers,
+      busy: () => state.busy,
+      lingerMs: 50,
+    });
+    writer.raise(1);
+    await vi.advanceTimersByTimeAsync(50);
+    held.waiting.shift()?.done(new Error('not primary'));
+    await vi.advanceTimersByTimeAsync(0);
+    writer.raise(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(held.waiting.map((w) => w.position)).toEqual([2]);
+    held.waiting.shift()?.done();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(held.writes).toEqual([2]);
+    const flushed = writer.flush();
+    await flushed;
+    // Appends still under way when the store closes: their marks go at once.
+    writer.raise(3);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(held.waiting.map((w) => w.position)).toEqual([3]);
+  });
+
+  it('a mark read while lingering that already holds the position is not written again', async () => {
+    const { writer, writes, state } = lingering(50);
+    state.busy = true;
+    writer.raise(4);
+    await vi.advanceTimersByTimeAsync(10);
+    writer.seen(6);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(writes).toEqual([]);
   });
 
   it('a flush writes what lingers without waiting for the appends under way', async () => {

@@ -84,12 +84,14 @@ export interface LogMarkWriterOptions {
 export class LogMarkWriter {
   #wanted = 0;
   #written = 0;
+  /** The position a write under way carries (0 when none is under way). */
+  #writing = 0;
   #running: Promise<void> | undefined;
-  /** When the oldest position not yet written was asked for. */
+  /** When the oldest position neither written nor being written was asked for. */
   #since = 0;
-  /** Write without waiting for the appends under way (a flush). */
+  /** Write without waiting for appends under way: the store is closing. */
   #urgent = false;
-  /** Ends the wait for appends under way early: an append settled, or a flush. */
+  /** Ends the wait for appends under way early: none is under way any more, or a flush. */
   #wake: (() => void) | undefined;
   readonly #options: LogMarkWriterOptions | undefined;
 
@@ -102,10 +104,16 @@ export class LogMarkWriter {
 
   raise(position: number): void {
     if (position > this.#wanted) {
-      if (this.#wanted <= this.#written && this.#options) this.#since = this.#options.timers.now();
+      if (this.#options && this.#wanted <= Math.max(this.#written, this.#writing)) {
+        this.#since = this.#options.timers.now();
+      }
       this.#wanted = position;
     }
     if (this.#written < this.#wanted) this.#running ??= this.#run();
+  }
+
+  /** No append of this process is under way any more: what lingers is written now. */
+  idle(): void {
     this.#wake?.();
   }
 
@@ -118,31 +126,37 @@ export class LogMarkWriter {
     if (position > this.#wanted) this.#wanted = position;
   }
 
-  /** Writes what was asked for now; resolves once it is written, or the write failed. */
+  /**
+   * For a store that is closing: writes what was asked for now, and from now on writes every
+   * raise without lingering (an append still under way may yet be acknowledged). Resolves once
+   * what was asked for is written, or the write failed.
+   */
   flush(): Promise<void> {
-    if (!this.#running) return Promise.resolve();
     this.#urgent = true;
     this.#wake?.();
-    return this.#running;
+    return this.#running ?? Promise.resolve();
   }
 
   async #run(): Promise<void> {
     try {
       while (this.#written < this.#wanted) {
         if (this.#options) await this.#linger(this.#options);
+        // A mark read meanwhile may already hold it.
+        if (this.#written >= this.#wanted) break;
         const target = this.#wanted;
-        await this.mark.raise(target);
-        if (target > this.#written) this.#written = target;
-        if (this.#written < this.#wanted && this.#options) {
-          this.#since = this.#options.timers.now();
+        this.#writing = target;
+        try {
+          await this.mark.raise(target);
+        } finally {
+          this.#writing = 0;
         }
+        if (target > this.#written) this.#written = target;
       }
     } catch {
       // Left for the next raise: the commits themselves are durable, the mark only guards
       // their positions against reuse once they are removed.
     } finally {
       this.#running = undefined;
-      this.#urgent = false;
     }
   }
 

@@ -517,8 +517,14 @@ export class MongoEventStore implements EventStore {
 
   async saveSnapshot(snapshot: AggregateSnapshot): Promise<void> {
     this.#assertOpen('saveSnapshot');
-    await this.#schema.ready({ deadline: systemTimers.now() + this.#appendTimeoutMs });
-    await this.#snapshots.save(snapshot, (streamId) => this.#reader.streamVersion(streamId));
+    // One deadline for the whole save, the schema check and the stream's version included.
+    const deadline = systemTimers.now() + this.#appendTimeoutMs;
+    await this.#schema.ready({ deadline });
+    await this.#snapshots.save(
+      snapshot,
+      (streamId) => this.#reader.streamVersion(streamId),
+      deadline,
+    );
   }
 
   subscribe(handler: EventHandler, options: SubscribeOptions = {}): Subscription {

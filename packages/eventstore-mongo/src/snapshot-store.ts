@@ -1,4 +1,8 @@
-import { type AggregateSnapshot, StoreUnavailableError } from '@flowra/eventstore-core';
+import {
+  type AggregateSnapshot,
+  FlowraError,
+  StoreUnavailableError,
+} from '@flowra/eventstore-core';
 import { type Timers, prepareSnapshot, sleep } from '@flowra/eventstore-core/adapter';
 import { BSON, type Collection, type WriteConcernSettings } from 'mongodb';
 import { encodeValue } from './bson-codec.js';
@@ -65,8 +69,35 @@ export class SnapshotStore {
   async save(
     snapshot: AggregateSnapshot,
     streamVersion: (streamId: string) => Promise<number>,
+    deadline = this.options.timers.now() + this.options.writeTimeoutMs,
   ): Promise<void> {
     const s = prepareSnapshot(snapshot);
+    const { timers, writeTimeoutMs } = this.options;
+    const saved = this.#save(s, streamVersion, deadline);
+    // A save the server never answers must not hold the caller (a repository's save, whose
+    // events are stored already) for ever; what happens to it afterwards is observed by nobody.
+    saved.catch(() => {});
+    try {
+      await settleWithin(
+        saved,
+        Math.max(0, deadline - timers.now()),
+        timers,
+        'a snapshot save',
+        writeTimeoutMs,
+      );
+    } catch (error) {
+      // Our own errors (`SnapshotTooLargeError`, a failed read) as they are; the deadline's, named.
+      throw FlowraError.isFlowraError(error)
+        ? error
+        : new StoreUnavailableError('saveSnapshot', error, s.streamId);
+    }
+  }
+
+  async #save(
+    s: AggregateSnapshot,
+    streamVersion: (streamId: string) => Promise<number>,
+    deadline: number,
+  ): Promise<void> {
     let version: number;
     try {
       version = await streamVersion(s.streamId);
@@ -90,37 +121,24 @@ export class SnapshotStore {
     const size = BSON.calculateObjectSize({ _id: s.streamId, ...update.$set });
     if (size > MAX_SNAPSHOT_SIZE)
       throw new SnapshotTooLargeError(s.streamId, size, MAX_SNAPSHOT_SIZE);
-    const { timers, writeTimeoutMs } = this.options;
-    const deadline = timers.now() + writeTimeoutMs;
-    const written = (async () => {
-      for (let failures = 0; ; failures++) {
-        try {
-          await this.#write(s, update, streamVersion);
-          return;
-        } catch (error) {
-          if (StoreUnavailableError.isInstance(error)) throw error;
-          const delay = 50 * 2 ** failures;
-          if (
-            isTransientMongoError(error) &&
-            failures < this.options.maxTransientRetries &&
-            timers.now() + delay < deadline
-          ) {
-            await sleep(timers, delay);
-            continue;
-          }
-          throw new StoreUnavailableError('saveSnapshot', error, s.streamId);
+    const { timers } = this.options;
+    for (let failures = 0; ; failures++) {
+      try {
+        await this.#write(s, update, streamVersion);
+        return;
+      } catch (error) {
+        if (StoreUnavailableError.isInstance(error)) throw error;
+        const delay = 50 * 2 ** failures;
+        if (
+          isTransientMongoError(error) &&
+          failures < this.options.maxTransientRetries &&
+          timers.now() + delay < deadline
+        ) {
+          await sleep(timers, delay);
+          continue;
         }
+        throw new StoreUnavailableError('saveSnapshot', error, s.streamId);
       }
-    })();
-    // A save the server never answers must not hold the caller (a repository's save, whose
-    // events are stored already) for ever; what happens to it afterwards is observed by nobody.
-    written.catch(() => {});
-    try {
-      await settleWithin(written, Math.max(0, deadline - timers.now()), timers, 'a snapshot save');
-    } catch (error) {
-      throw StoreUnavailableError.isInstance(error)
-        ? error
-        : new StoreUnavailableError('saveSnapshot', error, s.streamId);
     }
   }
 
