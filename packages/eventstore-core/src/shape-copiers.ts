@@ -34,7 +34,8 @@ const MAX_COMPILED_KEYS = 32;
 /** Distinct key lists compiled per process: an application has a few dozen event shapes. */
 const MAX_COMPILED_SHAPES = 512;
 
-let codeGeneration: boolean | undefined;
+/** Set once the engine refused to compile a copier: none is tried again. */
+let codeGenerationRefused = false;
 /** By key list, each generic in the site it is handed (the caller's own type). */
 const compiled = new Map<string, unknown>();
 
@@ -53,7 +54,7 @@ function generate<S>(keys: readonly string[]): ShapeCopy<S> | undefined {
   try {
     return new Function('s', 'm', 't', 'd', body) as ShapeCopy<S>;
   } catch {
-    codeGeneration = false;
+    codeGenerationRefused = true;
     return undefined;
   }
 }
@@ -63,7 +64,7 @@ function generate<S>(keys: readonly string[]): ShapeCopy<S> | undefined {
  * (too long, too many shapes, or code generation refused).
  */
 export function compileShape<S>(keys: readonly string[]): ShapeCopy<S> | undefined {
-  if (codeGeneration === false || keys.length === 0 || keys.length > MAX_COMPILED_KEYS) {
+  if (codeGenerationRefused || keys.length === 0 || keys.length > MAX_COMPILED_KEYS) {
     return undefined;
   }
   // Its literal form would set the prototype; callers never pass it, and it is cheap to check.
@@ -74,7 +75,6 @@ export function compileShape<S>(keys: readonly string[]): ShapeCopy<S> | undefin
   if (compiled.size >= MAX_COMPILED_SHAPES) return undefined;
   const copy = generate<S>(keys);
   if (copy === undefined) return undefined;
-  codeGeneration = true;
   compiled.set(id, copy);
   return copy;
 }

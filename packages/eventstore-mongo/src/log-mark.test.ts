@@ -86,15 +86,16 @@ describe('LogMarkWriter with a linger', () => {
     vi.useRealTimers();
   });
 
-  function lingering(lingerMs: number) {
+  /** A writer with a linger on `mark` (default: one whose writes land at once). */
+  function lingering(lingerMs: number, mark?: LogMark, busy = false) {
     const writes: number[] = [];
-    const mark: LogMark = {
+    mark ??= {
       read: async () => Math.max(0, ...writes),
       raise: async (position) => {
         writes.push(position);
       },
     };
-    const state = { busy: false };
+    const state = { busy };
     const writer = new LogMarkWriter(mark, {
       timers: systemTimers,
       busy: () => state.busy,
@@ -147,12 +148,7 @@ describe('LogMarkWriter with a linger', () => {
 
   it('a position asked for while a write is under way lingers from when it was asked for', async () => {
     const held = heldMark();
-    const state = { busy: true };
-    const writer = new LogMarkWriter(held.mark, {
-      timers: systemTimers,
-      busy: () => state.busy,
-      lingerMs: 50,
-    });
+    const { writer } = lingering(50, held.mark, true);
     writer.raise(1);
     await vi.advanceTimersByTimeAsync(50);
     expect(held.waiting.map((w) => w.position)).toEqual([1]);
@@ -170,12 +166,7 @@ describe('LogMarkWriter with a linger', () => {
 
   it('after a failed write the next raise writes without lingering again, and a flush stops lingering for good', async () => {
     const held = heldMark();
-    const state = { busy: true };
-    const writer = new LogMarkWriter(held.mark, {
-      timers: systemTimers,
-      busy: () => state.busy,
-      lingerMs: 50,
-    });
+    const { writer } = lingering(50, held.mark, true);
     writer.raise(1);
     await vi.advanceTimersByTimeAsync(50);
     held.waiting.shift()?.done(new Error('not primary'));

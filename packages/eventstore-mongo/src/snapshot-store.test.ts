@@ -3,19 +3,30 @@ import { systemTimers } from '@flowra/eventstore-core/adapter';
 import type { Collection } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import type { SnapshotDocument } from './snapshot-document.js';
-import { SnapshotStore } from './snapshot-store.js';
+import { SnapshotStore, type SnapshotStoreOptions } from './snapshot-store.js';
+
+function storeOn(
+  collection: Partial<Collection<SnapshotDocument>>,
+  options: Partial<SnapshotStoreOptions>,
+): SnapshotStore {
+  return new SnapshotStore(collection as Collection<SnapshotDocument>, {
+    writeConcern: { w: 'majority' },
+    maxTransientRetries: 8,
+    timers: systemTimers,
+    readTimeoutMs: 1_000,
+    writeTimeoutMs: 1_000,
+    ...options,
+  });
+}
 
 describe('SnapshotStore', () => {
   it('rejects a snapshot read the server never answers after readTimeoutMs', async () => {
     const hung = {
       findOne: () => new Promise(() => {}),
-    } as unknown as Collection<SnapshotDocument>;
-    const store = new SnapshotStore(hung, {
-      writeConcern: { w: 'majority' },
+    } as Partial<Collection<SnapshotDocument>>;
+    const store = storeOn(hung, {
       maxTransientRetries: 0,
-      timers: systemTimers,
       readTimeoutMs: 30,
-      writeTimeoutMs: 1_000,
     });
     const error = await store.get('order-1', Promise.resolve(3)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreUnavailableError);
@@ -29,12 +40,8 @@ describe('SnapshotStore', () => {
         writes++;
         return new Promise(() => {});
       },
-    } as unknown as Collection<SnapshotDocument>;
-    const store = new SnapshotStore(hung, {
-      writeConcern: { w: 'majority' },
-      maxTransientRetries: 8,
-      timers: systemTimers,
-      readTimeoutMs: 1_000,
+    } as Partial<Collection<SnapshotDocument>>;
+    const store = storeOn(hung, {
       writeTimeoutMs: 40,
     });
     const started = Date.now();
@@ -58,12 +65,8 @@ describe('SnapshotStore', () => {
         writes++;
         throw Object.assign(new Error('connection reset'), { name: 'MongoNetworkError' });
       },
-    } as unknown as Collection<SnapshotDocument>;
-    const store = new SnapshotStore(flaky, {
-      writeConcern: { w: 'majority' },
-      maxTransientRetries: 8,
-      timers: systemTimers,
-      readTimeoutMs: 1_000,
+    } as Partial<Collection<SnapshotDocument>>;
+    const store = storeOn(flaky, {
       // Room for the tries after 50, 100 and 200 ms of back-off, not for the one after 400 more.
       writeTimeoutMs: 600,
     });
